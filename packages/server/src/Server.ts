@@ -1,0 +1,72 @@
+// Layer wiring: database → migrations + seeds → stores → HTTP. main.ts only picks which to launch.
+import { createServer } from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
+import * as Database from "@tally/adapters/Database"
+import { defaultMigrationsDir, Migrator } from "@tally/adapters/Migrator"
+import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
+import { Seeder } from "@tally/adapters/Seeds"
+import * as Uuid from "@tally/adapters/Uuid"
+import { Effect, Layer } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { Api } from "./api/Api.ts"
+import { ServerConfig } from "./Config.ts"
+import { AccountsHandlers } from "./http/AccountsHandlers.ts"
+import { ApiKeyAuthLive } from "./http/Auth.ts"
+import { RequestGuardLive } from "./http/Guard.ts"
+import { SystemHandlers } from "./http/SystemHandlers.ts"
+
+/** Migrations directory and seed steps; both run at start, before the server listens. */
+export const SchemaLive = Layer.mergeAll(Migrator.layer(defaultMigrationsDir), Seeder.layer())
+
+export const MigrateAtStart = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const applied = yield* (yield* Migrator).up
+    const seeded = yield* (yield* Seeder).run
+    yield* Effect.logInfo(`schema ready: ${applied.length} migration(s), ${seeded.length} seed step(s) applied`)
+  })
+)
+
+/** Domain services on PostgreSQL, given a database layer. */
+export const StoresLive = Layer.mergeAll(PgLedgerStore.layer, Uuid.layer)
+
+export const ApiRoutes = Layer.mergeAll(
+  HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
+    Layer.provide(
+      Layer.mergeAll(SystemHandlers, AccountsHandlers).pipe(Layer.provide([ApiKeyAuthLive, RequestGuardLive]))
+    )
+  ),
+  HttpApiScalar.layer(Api, { path: "/docs" })
+)
+
+/** The HTTP server on `host:port` (port 0 = any free port, for tests). */
+export const HttpLive = (options: { readonly host: string; readonly port: number }) =>
+  HttpRouter.serve(ApiRoutes).pipe(
+    Layer.provide(
+      NodeHttpServer.layer(() => createServer({ requestTimeout: 30_000 }), {
+        host: options.host,
+        port: options.port,
+        gracefulShutdownTimeout: "10 seconds"
+      })
+    )
+  )
+
+/**
+ * Everything the service needs apart from the database connection. Provide `Database.layer` (from
+ * config) or `Database.layerUrl` (tests) underneath.
+ */
+export const AppLive = (options: { readonly host: string; readonly port: number }) =>
+  HttpLive(options).pipe(
+    Layer.provide(MigrateAtStart),
+    Layer.provide(Layer.mergeAll(SchemaLive, StoresLive)),
+    Layer.provideMerge(ServerConfig.layer)
+  )
+
+export const ServiceLive = Layer.unwrap(
+  Effect.gen(function* () {
+    const config = yield* ServerConfig.config
+    return AppLive({ host: config.httpHost, port: config.httpPort }).pipe(Layer.provide(Database.layer))
+  })
+)
+
+export { HttpServer }
