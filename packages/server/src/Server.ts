@@ -6,18 +6,22 @@ import { defaultMigrationsDir, Migrator } from "@tally/adapters/Migrator"
 import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
 import { Seeder } from "@tally/adapters/Seeds"
 import * as Uuid from "@tally/adapters/Uuid"
-import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServer } from "effect/http"
+import { Config, Effect, Layer } from "effect"
+import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Api } from "./api/Api.ts"
-import { ServerConfig } from "./Config.ts"
+import { ServerConfig, type ServerConfigShape } from "./Config.ts"
 import { AccountsHandlers } from "./http/AccountsHandlers.ts"
 import { ApiKeyAuthLive } from "./http/Auth.ts"
 import { RequestGuardLive } from "./http/Guard.ts"
 import { SystemHandlers } from "./http/SystemHandlers.ts"
 
-/** Migrations directory and seed steps; both run at start, before the server listens. */
-export const SchemaLive = Layer.mergeAll(Migrator.layer(defaultMigrationsDir), Seeder.layer())
+/** Migrations (TALLY_MIGRATIONS_DIR, default the repository's) and seed steps. */
+export const SchemaLive = Layer.unwrap(
+  Effect.map(Config.String("TALLY_MIGRATIONS_DIR").pipe(Config.withDefault(defaultMigrationsDir)), (dir) =>
+    Layer.mergeAll(Migrator.layer(dir), Seeder.layer())
+  )
+)
 
 export const MigrateAtStart = Layer.effectDiscard(
   Effect.gen(function* () {
@@ -42,7 +46,7 @@ export const ApiRoutes = Layer.mergeAll(
 /** The HTTP server on `host:port` (port 0 = any free port, for tests). */
 export const HttpLive = (options: { readonly host: string; readonly port: number }) =>
   HttpRouter.serve(ApiRoutes).pipe(
-    Layer.provide(
+    Layer.provideMerge(
       NodeHttpServer.layer(() => createServer({ requestTimeout: 30_000 }), {
         host: options.host,
         port: options.port,
@@ -55,11 +59,15 @@ export const HttpLive = (options: { readonly host: string; readonly port: number
  * Everything the service needs apart from the database connection. Provide `Database.layer` (from
  * config) or `Database.layerUrl` (tests) underneath.
  */
-export const AppLive = (options: { readonly host: string; readonly port: number }) =>
+export const AppLive = (options: {
+  readonly host: string
+  readonly port: number
+  readonly config?: Partial<ServerConfigShape>
+}) =>
   HttpLive(options).pipe(
     Layer.provide(MigrateAtStart),
     Layer.provide(Layer.mergeAll(SchemaLive, StoresLive)),
-    Layer.provideMerge(ServerConfig.layer)
+    Layer.provideMerge(options.config === undefined ? ServerConfig.layer : ServerConfig.layerWith(options.config))
   )
 
 export const ServiceLive = Layer.unwrap(
@@ -68,5 +76,3 @@ export const ServiceLive = Layer.unwrap(
     return AppLive({ host: config.httpHost, port: config.httpPort }).pipe(Layer.provide(Database.layer))
   })
 )
-
-export { HttpServer }

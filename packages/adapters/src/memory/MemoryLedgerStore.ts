@@ -1,12 +1,14 @@
 // The in-memory twin of the PostgreSQL store: same contract (test/contract), no database.
 
 import type { Account, AccountId } from "@tally/domain/Account"
-import { InvalidCursor, LedgerStore, type ListAccounts } from "@tally/domain/ports/LedgerStore"
+import { InvalidCursor, LedgerStore, type ListAccounts, type Owner } from "@tally/domain/ports/LedgerStore"
 import { DateTime, Effect, Layer, Option } from "effect"
 import { decodeCursor, encodeCursor } from "../postgres/Rows.ts"
 
 export const make = Effect.sync(() => {
   const accounts = new Map<AccountId, Account>()
+
+  const createOwner = (owner: Owner) => Effect.succeed(owner)
 
   const createAccount = (account: Account) =>
     Effect.sync(() => {
@@ -45,7 +47,7 @@ export const make = Effect.sync(() => {
       }
     })
 
-  return LedgerStore.of({ createAccount, getAccount, listAccounts })
+  return LedgerStore.of({ createOwner, createAccount, getAccount, listAccounts })
 })
 
 export const layer = Layer.effect(LedgerStore, make)

@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import type { Account, AccountId } from "@tally/domain/Account"
-import { InvalidCursor, LedgerStore, type ListAccounts } from "@tally/domain/ports/LedgerStore"
+import { InvalidCursor, LedgerStore, type ListAccounts, type Owner } from "@tally/domain/ports/LedgerStore"
 import { StoreUnavailable } from "@tally/domain/ports/StoreError"
 import { Effect, Layer, Option } from "effect"
 import type { SqlError } from "effect/sql"
@@ -11,6 +11,12 @@ export const unavailable = (error: SqlError.SqlError) =>
 
 export const make = Effect.gen(function* () {
   const sql = yield* PgClient.PgClient
+
+  const createOwner = (owner: Owner) =>
+    sql`INSERT INTO owners (id, kind, name) VALUES (${owner.id}, ${owner.kind}, ${owner.name})`.pipe(
+      Effect.as(owner),
+      Effect.mapError(unavailable)
+    )
 
   const createAccount = (account: Account) =>
     sql<AccountRow>`INSERT INTO accounts (id, currency, owner_id, allow_negative, metadata, created_at, updated_at)
@@ -44,7 +50,7 @@ export const make = Effect.gen(function* () {
       }
     })
 
-  return LedgerStore.of({ createAccount, getAccount, listAccounts })
+  return LedgerStore.of({ createOwner, createAccount, getAccount, listAccounts })
 })
 
 export const layer = Layer.effect(LedgerStore, make)

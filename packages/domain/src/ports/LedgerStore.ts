@@ -8,6 +8,12 @@ export interface Page<A> {
   readonly nextCursor: string | null
 }
 
+export interface Owner {
+  readonly id: OwnerId
+  readonly kind: "system" | "service" | "user"
+  readonly name: string
+}
+
 export interface ListAccounts {
   readonly ownerId: OwnerId | null
   readonly cursor: string | null
@@ -21,6 +27,7 @@ export class InvalidCursor extends Schema.TaggedError<InvalidCursor>()("InvalidC
 export class LedgerStore extends Context.Service<
   LedgerStore,
   {
+    readonly createOwner: (owner: Owner) => Effect.Effect<Owner, StoreUnavailable>
     readonly createAccount: (account: Account) => Effect.Effect<Account, StoreUnavailable>
     readonly getAccount: (id: AccountId) => Effect.Effect<Option.Option<Account>, StoreUnavailable>
     readonly listAccounts: (query: ListAccounts) => Effect.Effect<Page<Account>, StoreUnavailable | InvalidCursor>

@@ -1,15 +1,16 @@
 import * as Database from "@tally/adapters/Database"
-import { defaultMigrationsDir, Migrator } from "@tally/adapters/Migrator"
+import { Migrator } from "@tally/adapters/Migrator"
 import { Seeder } from "@tally/adapters/Seeds"
 import { Console, Effect, Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { ServiceLive } from "../Server.ts"
+import { SchemaLive, ServiceLive } from "../Server.ts"
 
 const serve = Command.make("serve", {}, () => Layer.launch(ServiceLive)).pipe(
   Command.withDescription("Run the HTTP/RPC service (embedded PostgreSQL when DATABASE_URL is unset)")
 )
 
-const MigratorLive = Migrator.layer(defaultMigrationsDir).pipe(Layer.provide(Database.layer))
+const SchemaOnDatabase = SchemaLive.pipe(Layer.provideMerge(Database.layer))
+const MigratorLive = SchemaOnDatabase
 
 const migrateUp = Command.make("up", {}, () =>
   Effect.gen(function* () {
@@ -48,11 +49,7 @@ const seed = Command.make("seed", {}, () =>
     yield* (yield* Migrator).up
     const applied = yield* (yield* Seeder).run
     yield* Console.log(applied.length === 0 ? "no pending seed steps" : `applied ${applied.join(", ")}`)
-  }).pipe(
-    Effect.provide(
-      Layer.mergeAll(Migrator.layer(defaultMigrationsDir), Seeder.layer()).pipe(Layer.provide(Database.layer))
-    )
-  )
+  }).pipe(Effect.provide(SchemaOnDatabase))
 ).pipe(Command.withDescription("Apply pending seed steps (system owner, world and FX liquidity accounts)"))
 
 export const commands = [serve, migrate, seed] as const
