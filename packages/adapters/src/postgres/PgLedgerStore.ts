@@ -1,16 +1,58 @@
+// The ledger on PostgreSQL. A transfer costs four round trips: BEGIN, one SELECT … FOR UPDATE of every
+// account it touches (ascending id order: no deadlocks by construction), one statement that writes the
+// transfer rows, the new balances and the entries, and COMMIT (docs/adr/0004-transfer-round-trips.md).
 import { PgClient } from "@effect/sql-pg"
-import type { Account, AccountId } from "@tally/domain/Account"
-import { InvalidCursor, LedgerStore, type ListAccounts, type Owner } from "@tally/domain/ports/LedgerStore"
+import type { Account, AccountId, OwnerId } from "@tally/domain/Account"
+import type { FxQuote } from "@tally/domain/Fx"
+import type { CurrencyCode } from "@tally/domain/Money"
+import {
+  type Changes,
+  InvalidCursor,
+  LedgerStore,
+  type ListAccounts,
+  type ListEntries,
+  type ListTransfers,
+  type Owner,
+  type SystemAccountKind,
+  TransferIdTaken
+} from "@tally/domain/ports/LedgerStore"
 import { StoreUnavailable } from "@tally/domain/ports/StoreError"
-import { Effect, Layer, Option } from "effect"
+import type { TransferId } from "@tally/domain/Transfer"
+import { DateTime, Effect, Layer, Option } from "effect"
 import type { SqlError } from "effect/sql"
-import { type AccountRow, accountColumns, decodeCursor, encodeCursor, toAccount, toDate } from "./Rows.ts"
+import {
+  type AccountRow,
+  accountColumns,
+  decodeCursor,
+  decodeSeqCursor,
+  type EntryRow,
+  encodeCursor,
+  encodeSeqCursor,
+  type TransferRow,
+  toAccount,
+  toDate,
+  toEntry,
+  toTransfer,
+  transferColumns
+} from "./Rows.ts"
+import { TransactionConfig, withRetries } from "./Transactions.ts"
 
 export const unavailable = (error: SqlError.SqlError) =>
   new StoreUnavailable({ message: `database: ${error.message}`, cause: error })
 
+const iso = (dt: DateTime.Utc | null) => (dt === null ? null : DateTime.formatIso(dt))
+const json = (value: Record<string, unknown> | null) => (value === null ? null : JSON.stringify(value))
+
+/**
+ * sql-pg infers an array parameter's type from its elements and cannot for an all-null array: send that one
+ * as an array literal string instead (the `::type[]` cast in the query parses it).
+ */
+const col = <A>(values: ReadonlyArray<A | null>): ReadonlyArray<A | null> | string =>
+  values.length > 0 && values.every((v) => v === null) ? `{${values.map(() => "NULL").join(",")}}` : values
+
 export const make = Effect.gen(function* () {
   const sql = yield* PgClient.PgClient
+  const txConfig = yield* TransactionConfig
 
   const createOwner = (owner: Owner) =>
     sql`INSERT INTO owners (id, kind, name) VALUES (${owner.id}, ${owner.kind}, ${owner.name})`.pipe(
@@ -50,7 +92,216 @@ export const make = Effect.gen(function* () {
       }
     })
 
-  return LedgerStore.of({ createOwner, createAccount, getAccount, listAccounts })
+  const transact = <A, E, R>(effect: Effect.Effect<A, E, R>) => withRetries(sql, txConfig, effect)
+
+  const lockAccounts = (ids: ReadonlyArray<AccountId>) =>
+    sql<AccountRow>`SELECT ${sql.literal(accountColumns)} FROM accounts
+      WHERE id = ANY(${[...new Set(ids)]}::uuid[]) ORDER BY id FOR UPDATE`.pipe(
+      Effect.map((rows) => new Map(rows.map((row) => [row.id as AccountId, toAccount(row)]))),
+      Effect.mapError(unavailable)
+    )
+
+  const lockTransfer = (id: TransferId) =>
+    sql<TransferRow>`SELECT ${sql.literal(transferColumns)} FROM transfers WHERE id = ${id} FOR UPDATE`.pipe(
+      Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), toTransfer)),
+      Effect.mapError(unavailable)
+    )
+
+  const write = (changes: Changes) =>
+    Effect.gen(function* () {
+      const ins = changes.inserted
+      const upd = changes.updated
+      const acc = changes.accounts
+      const ent = changes.entries
+      const [counts] = yield* sql<{ inserted: number; updated: number; accounts: number; entries: number }>`
+        WITH ins AS (
+          INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, currency, credit_amount,
+            credit_currency, pending, status, failure_code, posted_amount, timeout_seconds, expires_at, fx_rate,
+            fx_source, fx_as_of, fx_debit_liquidity_id, fx_credit_liquidity_id, batch_id, owner_id, metadata,
+            created_at, updated_at)
+          SELECT v.id, v.debit, v.credit, v.amount, v.currency, v.credit_amount, v.credit_currency, v.pending,
+            v.status, v.failure_code, v.posted_amount, v.timeout_seconds, v.expires_at, v.fx_rate::numeric,
+            v.fx_source, v.fx_as_of, v.fx_dl, v.fx_cl, v.batch_id, ${changes.ownerId}::uuid, v.metadata::jsonb,
+            v.created_at, v.updated_at
+          FROM unnest(
+            ${col(ins.map((t) => t.id))}::uuid[], ${col(ins.map((t) => t.debitAccountId))}::uuid[],
+            ${col(ins.map((t) => t.creditAccountId))}::uuid[], ${col(ins.map((t) => t.amountMinor))}::int8[],
+            ${col(ins.map((t) => t.currency))}::text[], ${col(ins.map((t) => t.creditAmountMinor))}::int8[],
+            ${col(ins.map((t) => t.creditCurrency))}::text[], ${col(ins.map((t) => t.pending))}::bool[],
+            ${col(ins.map((t) => t.status))}::text[], ${col(ins.map((t) => t.failureCode))}::text[],
+            ${col(ins.map((t) => t.postedAmountMinor))}::int8[], ${col(ins.map((t) => t.timeoutSeconds))}::int4[],
+            ${col(ins.map((t) => iso(t.expiresAt)))}::timestamptz[], ${col(ins.map((t) => t.fx?.rate ?? null))}::text[],
+            ${col(ins.map((t) => t.fx?.source ?? null))}::text[], ${col(ins.map((t) => iso(t.fx?.asOf ?? null)))}::timestamptz[],
+            ${col(ins.map((t) => t.fx?.debitLiquidityAccountId ?? null))}::uuid[],
+            ${col(ins.map((t) => t.fx?.creditLiquidityAccountId ?? null))}::uuid[], ${col(ins.map((t) => t.batchId))}::uuid[],
+            ${col(ins.map((t) => json(t.metadata)))}::text[], ${col(ins.map((t) => iso(t.createdAt)))}::timestamptz[],
+            ${col(ins.map((t) => iso(t.updatedAt)))}::timestamptz[]
+          ) AS v(id, debit, credit, amount, currency, credit_amount, credit_currency, pending, status, failure_code,
+                 posted_amount, timeout_seconds, expires_at, fx_rate, fx_source, fx_as_of, fx_dl, fx_cl, batch_id,
+                 metadata, created_at, updated_at)
+          ON CONFLICT (id) DO NOTHING
+          RETURNING 1
+        ), upd AS (
+          UPDATE transfers t SET status = v.status, failure_code = v.failure_code, posted_amount = v.posted_amount,
+            updated_at = v.updated_at
+          FROM unnest(
+            ${col(upd.map((t) => t.id))}::uuid[], ${col(upd.map((t) => t.status))}::text[],
+            ${col(upd.map((t) => t.failureCode))}::text[], ${col(upd.map((t) => t.postedAmountMinor))}::int8[],
+            ${col(upd.map((t) => iso(t.updatedAt)))}::timestamptz[]
+          ) AS v(id, status, failure_code, posted_amount, updated_at)
+          WHERE t.id = v.id
+          RETURNING 1
+        ), acc AS (
+          UPDATE accounts a SET posted = v.posted, pending_debits = v.pending_debits,
+            pending_credits = v.pending_credits, version = v.version, updated_at = v.updated_at
+          FROM unnest(
+            ${col(acc.map((a) => a.id))}::uuid[], ${col(acc.map((a) => a.postedMinor))}::int8[],
+            ${col(acc.map((a) => a.pendingDebitsMinor))}::int8[], ${col(acc.map((a) => a.pendingCreditsMinor))}::int8[],
+            ${col(acc.map((a) => a.version))}::int8[], ${col(acc.map((a) => iso(a.updatedAt)))}::timestamptz[]
+          ) AS v(id, posted, pending_debits, pending_credits, version, updated_at)
+          WHERE a.id = v.id AND a.version = v.version - 1
+          RETURNING 1
+        ), ent AS (
+          INSERT INTO entries (transfer_id, account_id, currency, side, amount, posted_after, created_at)
+          SELECT * FROM unnest(
+            ${col(ent.map((e) => e.transferId))}::uuid[], ${col(ent.map((e) => e.accountId))}::uuid[],
+            ${col(ent.map((e) => e.currency))}::text[], ${col(ent.map((e) => e.side))}::text[],
+            ${col(ent.map((e) => e.amountMinor))}::int8[], ${col(ent.map((e) => e.postedAfterMinor))}::int8[],
+            ${col(ent.map((e) => iso(e.createdAt)))}::timestamptz[]
+          )
+          RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM upd)::int AS updated,
+               (SELECT count(*) FROM acc)::int AS accounts, (SELECT count(*) FROM ent)::int AS entries`.pipe(
+        Effect.mapError(unavailable)
+      )
+      if (counts === undefined || counts.inserted !== ins.length) {
+        const taken = yield* sql<{
+          id: string
+        }>`SELECT id FROM transfers WHERE id = ANY(${col(ins.map((t) => t.id))}::uuid[])`.pipe(Effect.mapError(unavailable))
+        return yield* new TransferIdTaken({ transferIds: taken.map((r) => r.id) })
+      }
+      if (counts.updated !== upd.length || counts.accounts !== acc.length || counts.entries !== ent.length) {
+        // Every row written here was locked by this transaction: a mismatch is a bug, never a race.
+        return yield* Effect.die(
+          new Error(`ledger write mismatch: ${JSON.stringify(counts)} for ${upd.length}/${acc.length}/${ent.length}`)
+        )
+      }
+    })
+
+  const visibleTo = (ownerId: OwnerId | null) =>
+    ownerId === null
+      ? sql`true`
+      : sql`(owner_id = ${ownerId} OR EXISTS (SELECT 1 FROM accounts a
+             WHERE a.id IN (debit_account_id, credit_account_id) AND a.owner_id = ${ownerId}))`
+
+  const getTransfers = (ids: ReadonlyArray<TransferId>, viewer: OwnerId | null) =>
+    sql<TransferRow>`SELECT ${sql.literal(transferColumns)} FROM transfers
+      WHERE id = ANY(${[...ids]}::uuid[]) AND ${visibleTo(viewer)}`.pipe(
+      Effect.map((rows) => rows.map(toTransfer)),
+      Effect.mapError(unavailable)
+    )
+
+  const listTransfers = (query: ListTransfers) =>
+    Effect.gen(function* () {
+      const after = query.cursor === null ? undefined : decodeCursor(query.cursor)
+      if (query.cursor !== null && after === undefined) return yield* new InvalidCursor({ cursor: query.cursor })
+      const byAccount =
+        query.accountId === null
+          ? sql`true`
+          : sql`(debit_account_id = ${query.accountId} OR credit_account_id = ${query.accountId})`
+      const byOwner = visibleTo(query.ownerId)
+      const rows = yield* sql<TransferRow>`SELECT ${sql.literal(transferColumns)} FROM transfers
+        WHERE ${byAccount} AND ${byOwner}
+          AND ${query.status === null ? sql`true` : sql`status = ${query.status}`}
+          AND ${after === undefined ? sql`true` : sql`(created_at, id) > (${after.createdAt}, ${after.id})`}
+        ORDER BY created_at, id LIMIT ${query.limit + 1}`.pipe(Effect.mapError(unavailable))
+      const page = rows.slice(0, query.limit)
+      const last = page.at(-1)
+      return {
+        items: page.map(toTransfer),
+        nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.created_at, last.id) : null
+      }
+    })
+
+  const listEntries = (query: ListEntries) =>
+    Effect.gen(function* () {
+      const after = query.cursor === null ? undefined : decodeSeqCursor(query.cursor)
+      if (query.cursor !== null && after === undefined) return yield* new InvalidCursor({ cursor: query.cursor })
+      const rows = yield* sql<EntryRow>`SELECT id, transfer_id, account_id, currency, side, amount, posted_after,
+          created_at FROM entries
+        WHERE account_id = ${query.accountId} AND id > ${after ?? 0n}
+        ORDER BY id LIMIT ${query.limit + 1}`.pipe(Effect.mapError(unavailable))
+      const page = rows.slice(0, query.limit)
+      const last = page.at(-1)
+      return {
+        items: page.map(toEntry),
+        nextCursor: rows.length > query.limit && last !== undefined ? encodeSeqCursor(BigInt(last.id)) : null
+      }
+    })
+
+  const dueHolds = (now: Date, limit: number) =>
+    sql<{ id: string }>`SELECT id FROM transfers WHERE status = 'pending' AND expires_at <= ${now}
+      ORDER BY expires_at LIMIT ${limit}`.pipe(
+      Effect.map((rows) => rows.map((r) => r.id as TransferId)),
+      Effect.mapError(unavailable)
+    )
+
+  const systemAccount = (kind: SystemAccountKind, currency: CurrencyCode) =>
+    sql<{
+      account_id: string
+    }>`SELECT account_id FROM system_accounts WHERE kind = ${kind} AND currency = ${currency}`.pipe(
+      Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), (r) => r.account_id as AccountId)),
+      Effect.mapError(unavailable)
+    )
+
+  const registerSystemAccount = (kind: SystemAccountKind, currency: CurrencyCode, accountId: AccountId) =>
+    sql`INSERT INTO system_accounts (kind, currency, account_id) VALUES (${kind}, ${currency}, ${accountId})
+      ON CONFLICT (kind, currency) DO UPDATE SET account_id = excluded.account_id`.pipe(
+      Effect.asVoid,
+      Effect.mapError(unavailable)
+    )
+
+  const fxQuote = (base: CurrencyCode, quote: CurrencyCode) =>
+    sql<{ rate: string; source: string; as_of: Date }>`SELECT rate::text AS rate, source, as_of FROM fx_rates
+      WHERE base = ${base} AND quote = ${quote}`.pipe(
+      Effect.map((rows) =>
+        Option.map(
+          Option.fromNullishOr(rows[0]),
+          (r): FxQuote => ({ base, quote, rate: r.rate, source: r.source, asOf: DateTime.fromDateUnsafe(r.as_of) })
+        )
+      ),
+      Effect.mapError(unavailable)
+    )
+
+  const saveFxQuotes = (quotes: ReadonlyArray<FxQuote>) =>
+    sql`INSERT INTO fx_rates (base, quote, rate, source, as_of, fetched_at)
+      SELECT b, q, r::numeric, s, a, now() FROM unnest(
+        ${quotes.map((q) => q.base)}::text[], ${quotes.map((q) => q.quote)}::text[], ${quotes.map((q) => q.rate)}::text[],
+        ${quotes.map((q) => q.source)}::text[], ${quotes.map((q) => DateTime.formatIso(q.asOf))}::timestamptz[]
+      ) AS v(b, q, r, s, a)
+      ON CONFLICT (base, quote) DO UPDATE SET rate = excluded.rate, source = excluded.source, as_of = excluded.as_of,
+        fetched_at = excluded.fetched_at
+      WHERE fx_rates.as_of <= excluded.as_of`.pipe(Effect.asVoid, Effect.mapError(unavailable))
+
+  return LedgerStore.of({
+    createOwner,
+    createAccount,
+    getAccount,
+    listAccounts,
+    transact,
+    lockAccounts,
+    lockTransfer,
+    write,
+    getTransfers,
+    listTransfers,
+    listEntries,
+    dueHolds,
+    systemAccount,
+    fxQuote,
+    saveFxQuotes,
+    registerSystemAccount
+  })
 })
 
-export const layer = Layer.effect(LedgerStore, make)
+export const layer = Layer.effect(LedgerStore, make).pipe(Layer.provide(TransactionConfig.layer))

@@ -1,5 +1,9 @@
 import { Context, type Effect, type Option, Schema } from "effect"
 import type { Account, AccountId, OwnerId } from "../Account.ts"
+import type { Entry } from "../Entry.ts"
+import type { FxQuote } from "../Fx.ts"
+import type { CurrencyCode } from "../Money.ts"
+import type { Transfer, TransferId, TransferStatus } from "../Transfer.ts"
 import type { StoreUnavailable } from "./StoreError.ts"
 
 export interface Page<A> {
@@ -20,8 +24,42 @@ export interface ListAccounts {
   readonly limit: number
 }
 
+export interface ListTransfers {
+  /** Transfers debiting or crediting this account. */
+  readonly accountId: AccountId | null
+  readonly status: TransferStatus | null
+  /** Only transfers this owner created or whose debit account it owns; null = all (admin). */
+  readonly ownerId: OwnerId | null
+  readonly cursor: string | null
+  readonly limit: number
+}
+
+export interface ListEntries {
+  readonly accountId: AccountId
+  readonly cursor: string | null
+  readonly limit: number
+}
+
+/** What one ledger decision changes; written atomically, in one round trip where the store can. */
+export interface Changes {
+  readonly inserted: ReadonlyArray<Transfer>
+  readonly updated: ReadonlyArray<Transfer>
+  /** New account states; each has version = stored version + 1. */
+  readonly accounts: ReadonlyArray<Account>
+  readonly entries: ReadonlyArray<Entry>
+  /** Who asked for the inserted transfers (null: the admin or the system). */
+  readonly ownerId: OwnerId | null
+}
+
 /** A pagination cursor that this store did not issue. */
 export class InvalidCursor extends Schema.TaggedError<InvalidCursor>()("InvalidCursor", { cursor: Schema.String }) {}
+
+/** One of the transfer ids to insert is already stored: the request is a retry (or a reused id). */
+export class TransferIdTaken extends Schema.TaggedError<TransferIdTaken>()("TransferIdTaken", {
+  transferIds: Schema.Array(Schema.String)
+}) {}
+
+export type SystemAccountKind = "world" | "fx_liquidity" | "fees"
 
 /** Persistence of accounts, transfers and entries. Implemented by PostgreSQL and in memory. */
 export class LedgerStore extends Context.Service<
@@ -31,5 +69,43 @@ export class LedgerStore extends Context.Service<
     readonly createAccount: (account: Account) => Effect.Effect<Account, StoreUnavailable>
     readonly getAccount: (id: AccountId) => Effect.Effect<Option.Option<Account>, StoreUnavailable>
     readonly listAccounts: (query: ListAccounts) => Effect.Effect<Page<Account>, StoreUnavailable | InvalidCursor>
+
+    /**
+     * Runs `effect` as one transaction, retried (bounded, jittered) when the database reports a retryable
+     * failure: serialization, deadlock, lock timeout, connection lost. Locks taken inside last until it ends.
+     */
+    readonly transact: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StoreUnavailable, R>
+    /** Locks the accounts (ascending id order, so concurrent lockers never deadlock) and returns those found. */
+    readonly lockAccounts: (
+      ids: ReadonlyArray<AccountId>
+    ) => Effect.Effect<ReadonlyMap<AccountId, Account>, StoreUnavailable>
+    /** Locks one transfer row (before its accounts: the order every hold operation uses). */
+    readonly lockTransfer: (id: TransferId) => Effect.Effect<Option.Option<Transfer>, StoreUnavailable>
+    readonly write: (changes: Changes) => Effect.Effect<void, StoreUnavailable | TransferIdTaken>
+
+    /** The transfers with these ids that `viewer` may see (it created them or owns one side); null = all. */
+    readonly getTransfers: (
+      ids: ReadonlyArray<TransferId>,
+      viewer: OwnerId | null
+    ) => Effect.Effect<ReadonlyArray<Transfer>, StoreUnavailable>
+    readonly listTransfers: (query: ListTransfers) => Effect.Effect<Page<Transfer>, StoreUnavailable | InvalidCursor>
+    readonly listEntries: (query: ListEntries) => Effect.Effect<Page<Entry>, StoreUnavailable | InvalidCursor>
+    /** Holds whose expiresAt is not after `now`, oldest first. */
+    readonly dueHolds: (now: Date, limit: number) => Effect.Effect<ReadonlyArray<TransferId>, StoreUnavailable>
+
+    readonly systemAccount: (
+      kind: SystemAccountKind,
+      currency: CurrencyCode
+    ) => Effect.Effect<Option.Option<AccountId>, StoreUnavailable>
+    readonly registerSystemAccount: (
+      kind: SystemAccountKind,
+      currency: CurrencyCode,
+      accountId: AccountId
+    ) => Effect.Effect<void, StoreUnavailable>
+    readonly fxQuote: (
+      base: CurrencyCode,
+      quote: CurrencyCode
+    ) => Effect.Effect<Option.Option<FxQuote>, StoreUnavailable>
+    readonly saveFxQuotes: (quotes: ReadonlyArray<FxQuote>) => Effect.Effect<void, StoreUnavailable>
   }
 >()("tally/domain/LedgerStore") {}

@@ -1,0 +1,289 @@
+// Transfer use cases: load (locking), decide (pure), persist — inside one store transaction.
+import { Context, DateTime, Effect, Option, Schema } from "effect"
+import type { Account, AccountId, OwnerId } from "../Account.ts"
+import { decideBatch } from "../Batch.ts"
+import { decideTransfer, type FxContext, type Limits, type TransferCommand } from "../CreateTransfer.ts"
+import { decideExpire, decidePost, decideVoid, type HoldDecision } from "../Hold.ts"
+import type { CurrencyCode } from "../Money.ts"
+import { type Changes, LedgerStore } from "../ports/LedgerStore.ts"
+import type { Transfer, TransferId } from "../Transfer.ts"
+
+/** Ledger limits (configured by the server from TALLY_* settings). */
+export class LedgerLimits extends Context.Reference<Limits & { readonly batchSizeMax: number }>(
+  "tally/domain/LedgerLimits",
+  { defaultValue: () => ({ fxMaxAgeSeconds: 24 * 3600, timeoutSecondsMax: 30 * 24 * 3600, batchSizeMax: 1000 }) }
+) {}
+
+/** A transfer (or hold operation) was refused with a result code; the failed transfer is stored. */
+export class TransferRefused extends Schema.TaggedError<TransferRefused>()("TransferRefused", {
+  code: Schema.String,
+  transferId: Schema.String
+}) {}
+
+export class BatchRefused extends Schema.TaggedError<BatchRefused>()("BatchRefused", {
+  errors: Schema.Array(Schema.Struct({ index: Schema.Number, code: Schema.String })),
+  transferIds: Schema.Array(Schema.String)
+}) {}
+
+export class BatchTooLarge extends Schema.TaggedError<BatchTooLarge>()("BatchTooLarge", {
+  size: Schema.Number,
+  batchSizeMax: Schema.Number
+}) {}
+
+/** The id names a stored transfer whose content differs from this request: a reused id, not a retry. */
+export class TransferIdReused extends Schema.TaggedError<TransferIdReused>()("TransferIdReused", {
+  transferId: Schema.String
+}) {}
+
+export class TransferNotFound extends Schema.TaggedError<TransferNotFound>()("TransferNotFound", {
+  transferId: Schema.String
+}) {}
+
+/** `viewer` null = admin/system: sees and debits everything. An owner sees another owner's accounts as absent. */
+const visible = (account: Account | undefined, viewer: OwnerId | null) =>
+  account !== undefined && (viewer === null || account.ownerId === viewer) ? account : undefined
+
+const sameRequest = (stored: Transfer, cmd: TransferCommand) =>
+  stored.debitAccountId === cmd.debitAccountId &&
+  stored.creditAccountId === cmd.creditAccountId &&
+  stored.amountMinor === cmd.amountMinor &&
+  stored.pending === cmd.pending &&
+  stored.timeoutSeconds === cmd.timeoutSeconds
+
+/** Loads the rate and locks the FX liquidity accounts for every cross-currency pair among `pairs`. */
+const loadFx = (pairs: ReadonlyArray<readonly [CurrencyCode, CurrencyCode]>) =>
+  Effect.gen(function* () {
+    const store = yield* LedgerStore
+    const distinct = [...new Map(pairs.filter(([a, b]) => a !== b).map((p) => [`${p[0]}:${p[1]}`, p])).values()]
+    if (distinct.length === 0) return () => undefined
+    const currencies = [...new Set(distinct.flat())]
+    const liquidityIds = new Map<CurrencyCode, AccountId>()
+    for (const currency of currencies) {
+      const id = yield* store.systemAccount("fx_liquidity", currency)
+      if (Option.isSome(id)) liquidityIds.set(currency, id.value)
+    }
+    const quotes = new Map<string, Option.Option<import("../Fx.ts").FxQuote>>()
+    for (const [base, quote] of distinct) quotes.set(`${base}:${quote}`, yield* store.fxQuote(base, quote))
+    // A second lock round: liquidity accounts after the parties. Deadlock-free orders are not guaranteed
+    // across the two rounds, so a rare deadlock is retried by `transact` (docs/adr/0004).
+    const liquidity = yield* store.lockAccounts([...liquidityIds.values()])
+    return (debitCurrency: CurrencyCode, creditCurrency: CurrencyCode): FxContext | undefined => {
+      const quote = Option.getOrUndefined(quotes.get(`${debitCurrency}:${creditCurrency}`) ?? Option.none())
+      const debitLiquidity = liquidity.get(liquidityIds.get(debitCurrency)!)
+      const creditLiquidity = liquidity.get(liquidityIds.get(creditCurrency)!)
+      return quote === undefined || debitLiquidity === undefined || creditLiquidity === undefined
+        ? undefined
+        : { quote, debitLiquidity, creditLiquidity }
+    }
+  })
+
+const noChanges = (ownerId: OwnerId | null): Changes => ({
+  inserted: [],
+  updated: [],
+  accounts: [],
+  entries: [],
+  ownerId
+})
+
+/** A retry of a stored transfer returns the first outcome; a different request under the same id is refused. */
+const replay = (stored: Transfer, cmd: TransferCommand): Effect.Effect<Transfer, TransferIdReused | TransferRefused> =>
+  !sameRequest(stored, cmd)
+    ? Effect.fail(new TransferIdReused({ transferId: stored.id }))
+    : stored.status === "failed"
+      ? Effect.fail(new TransferRefused({ code: stored.failureCode ?? "failed", transferId: stored.id }))
+      : Effect.succeed(stored)
+
+export const create = Effect.fn("Transfers.create")(function* (cmd: TransferCommand, viewer: OwnerId | null) {
+  const store = yield* LedgerStore
+  const limits = yield* LedgerLimits
+  const outcome = yield* store
+    .transact(
+      Effect.gen(function* () {
+        const now = yield* DateTime.now
+        const locked = yield* store.lockAccounts([cmd.debitAccountId, cmd.creditAccountId])
+        const debit = visible(locked.get(cmd.debitAccountId), viewer)
+        const credit = locked.get(cmd.creditAccountId)
+        const fxFor =
+          debit !== undefined && credit !== undefined && debit.currency !== credit.currency
+            ? yield* loadFx([[debit.currency, credit.currency]])
+            : () => undefined
+        const fx = debit !== undefined && credit !== undefined ? fxFor(debit.currency, credit.currency) : undefined
+        const decision = decideTransfer(cmd, { debit, credit, fx, now, limits })
+        if (decision._tag === "Applied") {
+          yield* store.write({
+            ...noChanges(viewer),
+            inserted: [decision.transfer],
+            accounts: decision.accounts,
+            entries: decision.entries
+          })
+        } else {
+          yield* store.write({ ...noChanges(viewer), inserted: [decision.transfer] })
+        }
+        // a refusal is committed too (the failed transfer is stored), then reported
+        return decision
+      })
+    )
+    .pipe(
+      Effect.catchTag("TransferIdTaken", () =>
+        Effect.flatMap(store.getTransfers([cmd.id], null), ([stored]) =>
+          stored === undefined ? Effect.die(new Error("taken transfer id vanished")) : replay(stored, cmd)
+        )
+      )
+    )
+  if ("_tag" in outcome) {
+    if (outcome._tag === "Refused") {
+      return yield* new TransferRefused({ code: outcome.code, transferId: outcome.transfer.id })
+    }
+    return outcome.transfer
+  }
+  return outcome
+})
+
+export const createBatch = Effect.fn("Transfers.createBatch")(function* (
+  cmds: ReadonlyArray<TransferCommand>,
+  viewer: OwnerId | null
+) {
+  const store = yield* LedgerStore
+  const limits = yield* LedgerLimits
+  if (cmds.length === 0 || cmds.length > limits.batchSizeMax) {
+    return yield* new BatchTooLarge({ size: cmds.length, batchSizeMax: limits.batchSizeMax })
+  }
+  const outcome = yield* store
+    .transact(
+      Effect.gen(function* () {
+        const now = yield* DateTime.now
+        const ids = cmds.flatMap((c) => [c.debitAccountId, c.creditAccountId])
+        const locked = yield* store.lockAccounts(ids)
+        const accounts = new Map<AccountId, Account>()
+        for (const [id, account] of locked) {
+          // another owner's debit accounts are invisible; credit accounts are payees and stay visible
+          const debitedByViewer = cmds.some((c) => c.debitAccountId === id)
+          const creditedOnly = !debitedByViewer
+          if (creditedOnly || visible(account, viewer) !== undefined) accounts.set(id, account)
+        }
+        const pairs = cmds.flatMap((c) => {
+          const d = accounts.get(c.debitAccountId)
+          const k = accounts.get(c.creditAccountId)
+          return d !== undefined && k !== undefined ? [[d.currency, k.currency] as const] : []
+        })
+        const fxFor = yield* loadFx(pairs)
+        const decision = decideBatch(cmds, accounts, fxFor, now, limits)
+        if (decision._tag === "Applied") {
+          yield* store.write({
+            ...noChanges(viewer),
+            inserted: decision.transfers,
+            accounts: decision.accounts,
+            entries: decision.entries
+          })
+        } else {
+          yield* store.write({ ...noChanges(viewer), inserted: decision.transfers })
+        }
+        return decision
+      })
+    )
+    .pipe(
+      Effect.catchTag("TransferIdTaken", () =>
+        Effect.gen(function* () {
+          // a retry of the whole batch returns its first outcome; any other overlap is a reused id
+          const stored = new Map(
+            (yield* store.getTransfers(
+              cmds.map((c) => c.id),
+              null
+            )).map((t) => [t.id, t])
+          )
+          const all = cmds.map((c) => stored.get(c.id))
+          if (all.some((t, i) => t === undefined || !sameRequest(t, cmds[i]!))) {
+            const reused = cmds.find((c) => stored.has(c.id))
+            return yield* new TransferIdReused({ transferId: reused?.id ?? cmds[0]!.id })
+          }
+          const transfers = all as ReadonlyArray<Transfer>
+          if (transfers.some((t) => t.status === "failed")) {
+            return {
+              _tag: "Refused" as const,
+              transfers,
+              errors: transfers.flatMap((t, index) =>
+                t.failureCode !== null && t.failureCode !== "linked_transfer_failed"
+                  ? [{ index, code: t.failureCode }]
+                  : []
+              )
+            }
+          }
+          return { _tag: "Applied" as const, transfers, accounts: [], entries: [] }
+        })
+      )
+    )
+  if (outcome._tag === "Refused") {
+    return yield* new BatchRefused({ errors: outcome.errors, transferIds: outcome.transfers.map((t) => t.id) })
+  }
+  return outcome.transfers
+})
+
+type HoldAction =
+  | { readonly _tag: "post"; readonly amountMinor: bigint | undefined }
+  | { readonly _tag: "void" }
+  | { readonly _tag: "expire" }
+
+const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) =>
+  Effect.gen(function* () {
+    const store = yield* LedgerStore
+    return yield* store.transact(
+      Effect.gen(function* () {
+        const now = yield* DateTime.now
+        const found = Option.getOrUndefined(yield* store.lockTransfer(id))
+        const ids = found === undefined ? [] : [found.debitAccountId, found.creditAccountId]
+        if (found?.fx) ids.push(found.fx.debitLiquidityAccountId, found.fx.creditLiquidityAccountId)
+        const accounts = yield* store.lockAccounts(ids)
+        // posting or voiding acts on the payer's funds: only the payer's owner (or the admin) may do it
+        const transfer =
+          found !== undefined && visible(accounts.get(found.debitAccountId), viewer) !== undefined ? found : undefined
+        const decision: HoldDecision =
+          action._tag === "post"
+            ? decidePost(transfer, accounts.values(), action.amountMinor, now)
+            : action._tag === "void"
+              ? decideVoid(transfer, accounts.values(), now)
+              : decideExpire(transfer, accounts.values(), now)
+        if (decision._tag === "Refused") {
+          return yield* new TransferRefused({ code: decision.code, transferId: id })
+        }
+        yield* store.write({
+          ...noChanges(viewer),
+          updated: [decision.transfer],
+          accounts: decision.accounts,
+          entries: decision.entries
+        })
+        return decision.transfer
+      })
+    )
+  })
+
+export const post = Effect.fn("Transfers.post")(function* (
+  id: TransferId,
+  amountMinor: bigint | undefined,
+  viewer: OwnerId | null
+) {
+  return yield* settleHold(id, { _tag: "post", amountMinor }, viewer)
+})
+
+export const voidHold = Effect.fn("Transfers.void")(function* (id: TransferId, viewer: OwnerId | null) {
+  return yield* settleHold(id, { _tag: "void" }, viewer)
+})
+
+/** Expires every hold due at `now`, each in its own transaction; returns how many expired. */
+export const expireDue = Effect.fn("Transfers.expireDue")(function* (limit: number) {
+  const store = yield* LedgerStore
+  const now = yield* DateTime.now
+  const due = yield* store.dueHolds(DateTime.toDateUtc(now), limit)
+  let expired = 0
+  for (const id of due) {
+    const result = yield* Effect.result(settleHold(id, { _tag: "expire" }, null))
+    if (result._tag === "Success") expired++
+  }
+  return expired
+})
+
+export const get = Effect.fn("Transfers.get")(function* (id: TransferId, viewer: OwnerId | null) {
+  const store = yield* LedgerStore
+  const [transfer] = yield* store.getTransfers([id], viewer)
+  if (transfer === undefined) return yield* new TransferNotFound({ transferId: id })
+  return transfer
+})
