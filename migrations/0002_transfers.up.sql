@@ -75,15 +75,19 @@ CREATE TABLE fx_rates (
   CHECK (base <> quote)
 );
 
--- Idempotency-Key records: the first response to (scope, operation, key), kept at least 24 h.
+-- Idempotency-Key records: the first response to (scope, operation, key), kept at least 24 h. A row is
+-- claimed 'in_flight' before the request runs and completed with the response it produced.
 CREATE TABLE idempotency_keys (
   scope text NOT NULL,
   operation text NOT NULL,
   key text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
   request_hash text NOT NULL,
-  response_status integer NOT NULL,
-  response_body jsonb NOT NULL,
+  state text NOT NULL CHECK (state IN ('in_flight', 'done')),
+  response_status integer,
+  response_body text,
   created_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (scope, operation, key)
+  completed_at timestamptz,
+  PRIMARY KEY (scope, operation, key),
+  CHECK ((state = 'done') = (response_status IS NOT NULL))
 );
 CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);

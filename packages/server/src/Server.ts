@@ -6,6 +6,7 @@ import { defaultMigrationsDir, Migrator } from "@tally/adapters/Migrator"
 import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
 import { Seeder } from "@tally/adapters/Seeds"
 import * as Uuid from "@tally/adapters/Uuid"
+import * as Transfers from "@tally/domain/usecases/Transfers"
 import { Config, Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
@@ -13,8 +14,11 @@ import { Api } from "./api/Api.ts"
 import { ServerConfig, type ServerConfigShape } from "./Config.ts"
 import { AccountsHandlers } from "./http/AccountsHandlers.ts"
 import { ApiKeyAuthLive } from "./http/Auth.ts"
+import { EdgeMiddleware } from "./http/Edge.ts"
 import { RequestGuardLive } from "./http/Guard.ts"
+import { IdempotencyMiddleware } from "./http/Idempotency.ts"
 import { SystemHandlers } from "./http/SystemHandlers.ts"
+import { FxHandlers, TransfersHandlers } from "./http/TransfersHandlers.ts"
 
 /** Migrations (TALLY_MIGRATIONS_DIR, default the repository's) and seed steps. */
 export const SchemaLive = Layer.unwrap(
@@ -31,16 +35,32 @@ export const MigrateAtStart = Layer.effectDiscard(
   })
 )
 
+export const LedgerLimitsLive = Layer.effect(
+  Transfers.LedgerLimits,
+  Effect.map(
+    Config.all({
+      batchSizeMax: Config.Int("TALLY_BATCH_SIZE_MAX").pipe(Config.withDefault(1000)),
+      fxMaxAgeSeconds: Config.Int("TALLY_FX_MAX_AGE_SECONDS").pipe(Config.withDefault(7200)),
+      timeoutSecondsMax: Config.Int("TALLY_HOLD_TIMEOUT_MAX_SECONDS").pipe(Config.withDefault(30 * 24 * 3600))
+    }),
+    (limits) => limits
+  )
+)
+
 /** Domain services on PostgreSQL, given a database layer. */
-export const StoresLive = Layer.mergeAll(PgLedgerStore.layer, Uuid.layer)
+export const StoresLive = Layer.mergeAll(PgLedgerStore.layer, Uuid.layer, LedgerLimitsLive)
 
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
     Layer.provide(
-      Layer.mergeAll(SystemHandlers, AccountsHandlers).pipe(Layer.provide([ApiKeyAuthLive, RequestGuardLive]))
+      Layer.mergeAll(SystemHandlers, AccountsHandlers, TransfersHandlers, FxHandlers).pipe(
+        Layer.provide([ApiKeyAuthLive, RequestGuardLive])
+      )
     )
   ),
-  HttpApiScalar.layer(Api, { path: "/docs" })
+  HttpApiScalar.layer(Api, { path: "/docs" }),
+  IdempotencyMiddleware,
+  EdgeMiddleware
 )
 
 /** The HTTP server on `host:port` (port 0 = any free port, for tests). */

@@ -1,11 +1,12 @@
-import { assert, layer } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
+import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { call, TestServer } from "./support/TestServer.ts"
 
-const accountCount = Effect.flatMap(PgClient.PgClient, (sql) => sql<{ n: number }>`SELECT count(*)::int AS n FROM accounts`).pipe(
-  Effect.map((rows) => rows[0]!.n)
-)
+const accountCount = Effect.flatMap(
+  PgClient.PgClient,
+  (sql) => sql<{ n: number }>`SELECT count(*)::int AS n FROM accounts`
+).pipe(Effect.map((rows) => rows[0]!.n))
 
 layer(TestServer(), { timeout: 60_000 })("HTTP /v1/accounts", (it) => {
   it.effect("POST then GET round-trips an account", () =>
@@ -13,7 +14,12 @@ layer(TestServer(), { timeout: 60_000 })("HTTP /v1/accounts", (it) => {
       const created = yield* call("POST", "/v1/accounts", { body: { currency: "EUR", metadata: { ref: "A-1" } } })
       assert.strictEqual(created.status, 201)
       assert.strictEqual(created.body.currency, "EUR")
-      assert.deepStrictEqual(created.body.balances, { posted: "0", pendingDebits: "0", pendingCredits: "0", available: "0" })
+      assert.deepStrictEqual(created.body.balances, {
+        posted: "0",
+        pendingDebits: "0",
+        pendingCredits: "0",
+        available: "0"
+      })
       const read = yield* call("GET", `/v1/accounts/${created.body.id}`)
       assert.strictEqual(read.status, 200)
       assert.deepStrictEqual(read.body, created.body)
@@ -57,7 +63,9 @@ layer(TestServer(), { timeout: 60_000 })("HTTP /v1/accounts", (it) => {
         assert.strictEqual(reply.body.status, 400)
         assert.deepStrictEqual(reply.body.errors[0].path, c.path)
       }
-      const huge = yield* call("POST", "/v1/accounts", { body: { currency: "EUR", metadata: { blob: "x".repeat(10_000) } } })
+      const huge = yield* call("POST", "/v1/accounts", {
+        body: { currency: "EUR", metadata: { blob: "x".repeat(10_000) } }
+      })
       assert.strictEqual(huge.status, 400)
       assert.strictEqual(huge.body.code, "metadata_too_large")
       assert.strictEqual(yield* accountCount, before)

@@ -96,7 +96,9 @@ describe("the service process", () => {
 
     const second = start(env)
     await waitHealthy(port, second.child)
-    const read = await fetch(`http://127.0.0.1:${port}/v1/accounts/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    const read = await fetch(`http://127.0.0.1:${port}/v1/accounts/${id}`, {
+      headers: { authorization: `Bearer ${ADMIN}` }
+    })
     assert.strictEqual(read.status, 200, second.output())
     assert.isFalse(isAlive(orphan), "the orphan was stopped")
 

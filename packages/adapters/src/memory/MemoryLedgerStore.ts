@@ -215,6 +215,10 @@ export const make = Effect.gen(function* () {
   const fxQuote = (base: CurrencyCode, quote: CurrencyCode) =>
     Effect.sync(() => Option.fromNullishOr(state.fx.get(`${base}:${quote}`)))
 
+  const listFxQuotes = Effect.sync(() =>
+    [...state.fx.values()].sort((a, b) => `${a.base}${a.quote}`.localeCompare(`${b.base}${b.quote}`))
+  )
+
   const saveFxQuotes = (quotes: ReadonlyArray<FxQuote>) =>
     Effect.sync(() => {
       for (const q of quotes) {
@@ -245,6 +249,7 @@ export const make = Effect.gen(function* () {
     systemAccount,
     fxQuote,
     saveFxQuotes,
+    listFxQuotes,
     registerSystemAccount
   })
 })

@@ -274,6 +274,22 @@ export const make = Effect.gen(function* () {
       Effect.mapError(unavailable)
     )
 
+  const listFxQuotes = sql<{ base: string; quote: string; rate: string; source: string; as_of: Date }>`
+    SELECT base, quote, rate::text AS rate, source, as_of FROM fx_rates ORDER BY base, quote`.pipe(
+    Effect.map((rows) =>
+      rows.map(
+        (r): FxQuote => ({
+          base: r.base as CurrencyCode,
+          quote: r.quote as CurrencyCode,
+          rate: r.rate,
+          source: r.source,
+          asOf: DateTime.fromDateUnsafe(r.as_of)
+        })
+      )
+    ),
+    Effect.mapError(unavailable)
+  )
+
   const saveFxQuotes = (quotes: ReadonlyArray<FxQuote>) =>
     sql`INSERT INTO fx_rates (base, quote, rate, source, as_of, fetched_at)
       SELECT b, q, r::numeric, s, a, now() FROM unnest(
@@ -300,6 +316,7 @@ export const make = Effect.gen(function* () {
     systemAccount,
     fxQuote,
     saveFxQuotes,
+    listFxQuotes,
     registerSystemAccount
   })
 })

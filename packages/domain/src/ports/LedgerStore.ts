@@ -106,6 +106,7 @@ export class LedgerStore extends Context.Service<
       base: CurrencyCode,
       quote: CurrencyCode
     ) => Effect.Effect<Option.Option<FxQuote>, StoreUnavailable>
+    readonly listFxQuotes: Effect.Effect<ReadonlyArray<FxQuote>, StoreUnavailable>
     readonly saveFxQuotes: (quotes: ReadonlyArray<FxQuote>) => Effect.Effect<void, StoreUnavailable>
   }
 >()("tally/domain/LedgerStore") {}

@@ -245,12 +245,14 @@ const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) 
         if (decision._tag === "Refused") {
           return yield* new TransferRefused({ code: decision.code, transferId: id })
         }
-        yield* store.write({
-          ...noChanges(viewer),
-          updated: [decision.transfer],
-          accounts: decision.accounts,
-          entries: decision.entries
-        })
+        yield* store
+          .write({
+            ...noChanges(viewer),
+            updated: [decision.transfer],
+            accounts: decision.accounts,
+            entries: decision.entries
+          })
+          .pipe(Effect.catchTag("TransferIdTaken", Effect.die)) // inserts nothing: cannot happen
         return decision.transfer
       })
     )

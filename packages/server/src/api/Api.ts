@@ -2,10 +2,13 @@ import { HttpApi, OpenApi } from "effect/http-api"
 import { AccountsApi } from "./AccountsApi.ts"
 import { RequestGuard } from "./Guard.ts"
 import { SystemApi } from "./SystemApi.ts"
+import { FxApi, TransfersApi } from "./TransfersApi.ts"
 
 export class Api extends HttpApi.make("tally")
   .add(SystemApi)
   .add(AccountsApi)
+  .add(TransfersApi)
+  .add(FxApi)
   .middleware(RequestGuard)
   // Unknown fields in a request body are an error, not silently dropped: a typo must not pass.
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "all" })

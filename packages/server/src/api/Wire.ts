@@ -18,3 +18,15 @@ export const PageQuery = {
   /** Capped by TALLY_PAGE_SIZE_MAX; defaults to TALLY_PAGE_SIZE_DEFAULT. */
   limit: Schema.optionalKey(Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1)))
 }
+
+/** Largest amount a balance column (int8) can hold. */
+export const amountMaxMinor = 2n ** 63n - 1n
+
+/** A request amount: digits only, minor units, at most int8 range. */
+export const Amount = Schema.String.check(
+  Schema.isPattern(/^[0-9]{1,19}$/, { message: "expected a string of 1 to 19 digits (minor units)" }),
+  // checks all run (errors: "all"), so this one must not assume the pattern held
+  Schema.makeFilter(
+    (s: string) => !/^[0-9]{1,19}$/.test(s) || BigInt(s) <= amountMaxMinor || "amount exceeds 9223372036854775807"
+  )
+).annotate({ description: 'Minor units as a string of digits, e.g. "1050" = 10.50 EUR', examples: ["1050"] })

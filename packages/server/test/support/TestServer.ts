@@ -1,8 +1,9 @@
 // A real Tally HTTP server on a free loopback port, on its own fresh database.
+
+import { EmptyDatabase } from "@tally/adapters/test/support/TestDatabase"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { HttpServer } from "effect/http"
 import { AppLive } from "../../src/Server.ts"
-import { EmptyDatabase } from "@tally/adapters/test/support/TestDatabase"
 
 export const ADMIN_KEY = "test-admin-key-0123456789"
 
@@ -36,7 +37,12 @@ export interface Reply {
 export const call = (
   method: string,
   path: string,
-  options: { readonly body?: unknown; readonly rawBody?: string; readonly key?: string | null; readonly headers?: Record<string, string> } = {}
+  options: {
+    readonly body?: unknown
+    readonly rawBody?: string
+    readonly key?: string | null
+    readonly headers?: Record<string, string>
+  } = {}
 ) =>
   Effect.gen(function* () {
     const base = yield* BaseUrl
@@ -47,7 +53,9 @@ export const call = (
     if (options.rawBody !== undefined) body = options.rawBody
     else if (options.body !== undefined) body = JSON.stringify(options.body)
     if (body !== undefined) headers["content-type"] = "application/json"
-    const response = yield* Effect.promise(() => fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) }))
+    const response = yield* Effect.promise(() =>
+      fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
+    )
     const text = yield* Effect.promise(() => response.text())
     let parsed: unknown = text
     try {

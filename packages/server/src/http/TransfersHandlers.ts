@@ -1,0 +1,176 @@
+import { createHash } from "node:crypto"
+import { uuidv7 } from "@tally/adapters/Uuid"
+import type { AccountId, OwnerId } from "@tally/domain/Account"
+import type { TransferCommand } from "@tally/domain/CreateTransfer"
+import { LedgerStore } from "@tally/domain/ports/LedgerStore"
+import type { TransferId } from "@tally/domain/Transfer"
+import * as Transfers from "@tally/domain/usecases/Transfers"
+import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import { Api } from "../api/Api.ts"
+import { Conflict, NotFound, Unprocessable, ValidationFailed } from "../api/Problems.ts"
+import { CurrentPrincipal, type Principal } from "../api/Security.ts"
+import type { CreateTransfer } from "../api/TransfersApi.ts"
+import { storeDown, viewerOf } from "./AccountsHandlers.ts"
+import { checkMetadata, invalidCursor, pageSize } from "./Paging.ts"
+import { entryJson, fxJson, transferJson } from "./Wire.ts"
+
+/**
+ * A request with an Idempotency-Key but no transfer id gets an id derived from the key, so even a re-run
+ * after a crash between commit and storing the response cannot apply it twice.
+ */
+const derivedId = (principal: Principal, key: string, index: number) => {
+  const h = createHash("sha256")
+    .update(`${principal.kind === "admin" ? "admin" : principal.keyId}|${key}|${index}`)
+    .digest("hex")
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
+}
+
+const toCommand = Effect.fnUntraced(function* (
+  payload: typeof CreateTransfer.Type,
+  principal: Principal,
+  idempotencyKey: string | undefined,
+  index: number,
+  batchId: string | null
+) {
+  const metadata = yield* checkMetadata(payload.metadata)
+  const id = payload.id ?? (idempotencyKey === undefined ? uuidv7() : derivedId(principal, idempotencyKey, index))
+  return {
+    id: id as TransferId,
+    debitAccountId: payload.debitAccountId as AccountId,
+    creditAccountId: payload.creditAccountId as AccountId,
+    amountMinor: BigInt(payload.amount),
+    pending: payload.pending ?? false,
+    timeoutSeconds: payload.timeoutSeconds ?? null,
+    metadata,
+    batchId
+  } satisfies TransferCommand
+})
+
+const refused = (e: Transfers.TransferRefused) =>
+  e.code === "pending_transfer_not_found"
+    ? Effect.fail(new NotFound({ code: "transfer_not_found", detail: `no transfer ${e.transferId}` }))
+    : Effect.fail(new Unprocessable({ code: e.code, transferId: e.transferId, detail: `transfer refused: ${e.code}` }))
+
+const reused = (e: Transfers.TransferIdReused) =>
+  Effect.fail(
+    new Conflict({
+      code: "transfer_id_reused",
+      detail: `transfer ${e.transferId} exists with a different debit, credit, amount or timeout`
+    })
+  )
+
+const notFound = (e: Transfers.TransferNotFound) =>
+  Effect.fail(new NotFound({ code: "transfer_not_found", detail: `no transfer ${e.transferId}` }))
+
+export const TransfersHandlers = HttpApiBuilder.group(Api, "transfers", (handlers) =>
+  handlers
+    .handle("create", ({ payload, headers }) =>
+      Effect.gen(function* () {
+        const principal = yield* CurrentPrincipal
+        const cmd = yield* toCommand(payload, principal, headers["idempotency-key"], 0, null)
+        return transferJson(yield* Transfers.create(cmd, viewerOf(principal)))
+      }).pipe(Effect.catchTags({ TransferRefused: refused, TransferIdReused: reused, StoreUnavailable: storeDown }))
+    )
+    .handle("get", ({ params }) =>
+      Effect.gen(function* () {
+        const principal = yield* CurrentPrincipal
+        return transferJson(yield* Transfers.get(params.id as TransferId, viewerOf(principal)))
+      }).pipe(Effect.catchTags({ TransferNotFound: notFound, StoreUnavailable: storeDown }))
+    )
+    .handle("list", ({ query }) =>
+      Effect.gen(function* () {
+        const principal = yield* CurrentPrincipal
+        const limit = yield* pageSize(query.limit)
+        const store = yield* LedgerStore
+        const page = yield* store.listTransfers({
+          accountId: (query.accountId ?? null) as AccountId | null,
+          status: query.status ?? null,
+          ownerId: viewerOf(principal),
+          cursor: query.cursor ?? null,
+          limit
+        })
+        return { items: page.items.map(transferJson), nextCursor: page.nextCursor }
+      }).pipe(Effect.catchTags({ InvalidCursor: () => Effect.fail(invalidCursor()), StoreUnavailable: storeDown }))
+    )
+    .handle("post", ({ params, payload }) =>
+      Effect.gen(function* () {
+        const principal = yield* CurrentPrincipal
+        const amount = payload.amount === undefined ? undefined : BigInt(payload.amount)
+        return transferJson(yield* Transfers.post(params.id as TransferId, amount, viewerOf(principal)))
+      }).pipe(Effect.catchTags({ TransferRefused: refused, StoreUnavailable: storeDown }))
+    )
+    .handle("void", ({ params }) =>
+      Effect.gen(function* () {
+        const principal = yield* CurrentPrincipal
+        return transferJson(yield* Transfers.voidHold(params.id as TransferId, viewerOf(principal)))
+      }).pipe(Effect.catchTags({ TransferRefused: refused, StoreUnavailable: storeDown }))
+    )
+    .handle("batch", ({ payload, headers }) =>
+      Effect.gen(function* () {
+        const principal = yield* CurrentPrincipal
+        const batchId = uuidv7()
+        const key = headers["idempotency-key"]
+        const cmds = yield* Effect.forEach(payload.transfers, (t, i) => toCommand(t, principal, key, i, batchId))
+        const transfers = yield* Transfers.createBatch(cmds, viewerOf(principal))
+        return { transfers: transfers.map(transferJson) }
+      }).pipe(
+        Effect.catchTags({
+          BatchRefused: (e) =>
+            Effect.fail(
+              new Unprocessable({
+                code: "batch_refused",
+                errors: e.errors,
+                detail: `${e.errors.length} item(s) refused; nothing was applied`
+              })
+            ),
+          BatchTooLarge: (e) =>
+            Effect.fail(
+              new ValidationFailed({
+                code: "batch_size_out_of_range",
+                detail: `a batch holds 1 to ${e.batchSizeMax} transfers (TALLY_BATCH_SIZE_MAX); got ${e.size}`,
+                errors: [{ path: ["payload", "transfers"], message: `1 to ${e.batchSizeMax} items` }]
+              })
+            ),
+          TransferIdReused: reused,
+          StoreUnavailable: storeDown
+        })
+      )
+    )
+    .handle("entries", ({ params, query }) =>
+      Effect.gen(function* () {
+        const principal = yield* CurrentPrincipal
+        const limit = yield* pageSize(query.limit)
+        const store = yield* LedgerStore
+        const account = yield* store.getAccount(params.id as AccountId)
+        const viewer = viewerOf(principal)
+        if (account._tag === "None" || (viewer !== null && account.value.ownerId !== (viewer as OwnerId))) {
+          return yield* new NotFound({ code: "account_not_found", detail: `no account ${params.id}` })
+        }
+        const page = yield* store.listEntries({
+          accountId: params.id as AccountId,
+          cursor: query.cursor ?? null,
+          limit
+        })
+        return { items: page.items.map(entryJson), nextCursor: page.nextCursor }
+      }).pipe(Effect.catchTags({ InvalidCursor: () => Effect.fail(invalidCursor()), StoreUnavailable: storeDown }))
+    )
+)
+
+export const FxHandlers = HttpApiBuilder.group(Api, "fx", (handlers) =>
+  handlers.handle("rates", ({ query }) =>
+    Effect.gen(function* () {
+      const store = yield* LedgerStore
+      const quotes = yield* store.listFxQuotes
+      return {
+        rates: quotes
+          .filter(
+            (q) =>
+              (query.base === undefined || q.base === query.base) &&
+              (query.quote === undefined || q.quote === query.quote)
+          )
+          .map(fxJson)
+      }
+    }).pipe(Effect.catchTag("StoreUnavailable", storeDown))
+  )
+)

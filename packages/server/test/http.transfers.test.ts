@@ -1,0 +1,209 @@
+import { PgClient } from "@effect/sql-pg"
+import { assert, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { call, TestServer } from "./support/TestServer.ts"
+
+const count = (table: "transfers" | "entries") =>
+  Effect.flatMap(PgClient.PgClient, (sql) => sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql(table)}`).pipe(
+    Effect.map((rows) => rows[0]!.n)
+  )
+
+const open = (currency: string, allowNegative = false) =>
+  Effect.map(call("POST", "/v1/accounts", { body: { currency, ...(allowNegative ? { allowNegative } : {}) } }), (r) => {
+    assert.strictEqual(r.status, 201, JSON.stringify(r.body))
+    return r.body.id as string
+  })
+
+const balance = (id: string) =>
+  Effect.map(call("GET", `/v1/accounts/${id}`), (r) => r.body.balances as Record<string, string>)
+
+const transfer = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  call("POST", "/v1/transfers", { body, headers })
+
+layer(TestServer(), { timeout: 120_000 })("HTTP /v1/transfers", (it) => {
+  it.effect("deposit, transfer, read back; a refusal is a 422 naming the stored failed transfer", () =>
+    Effect.gen(function* () {
+      const world = yield* open("EUR", true)
+      const alice = yield* open("EUR")
+      const bob = yield* open("EUR")
+      const deposit = yield* transfer({ debitAccountId: world, creditAccountId: alice, amount: "10000" })
+      assert.strictEqual(deposit.status, 201)
+      assert.strictEqual(deposit.body.status, "posted")
+      const pay = yield* transfer({
+        debitAccountId: alice,
+        creditAccountId: bob,
+        amount: "1050",
+        metadata: { ref: "inv-1" }
+      })
+      assert.strictEqual(pay.status, 201)
+      assert.strictEqual(pay.body.amount, "1050")
+      assert.strictEqual(pay.body.currency, "EUR")
+      assert.deepStrictEqual(pay.body.metadata, { ref: "inv-1" })
+      assert.strictEqual((yield* balance(alice)).available, "8950")
+      assert.strictEqual((yield* call("GET", `/v1/transfers/${pay.body.id}`)).body.status, "posted")
+
+      const refused = yield* transfer({ debitAccountId: bob, creditAccountId: alice, amount: "999999" })
+      assert.strictEqual(refused.status, 422)
+      assert.strictEqual(refused.body.code, "insufficient_funds")
+      const failed = yield* call("GET", `/v1/transfers/${refused.body.transferId}`)
+      assert.strictEqual(failed.body.status, "failed")
+      assert.strictEqual(failed.body.failureCode, "insufficient_funds")
+
+      const entries = yield* call("GET", `/v1/accounts/${bob}/entries`)
+      assert.strictEqual(entries.status, 200)
+      assert.deepStrictEqual(
+        entries.body.items.map((e: { side: string; amount: string; postedAfter: string }) => [
+          e.side,
+          e.amount,
+          e.postedAfter
+        ]),
+        [["credit", "1050", "1050"]]
+      )
+      const listed = yield* call("GET", `/v1/transfers?accountId=${bob}&status=failed`)
+      assert.deepStrictEqual(
+        listed.body.items.map((t: { id: string }) => t.id),
+        [refused.body.transferId]
+      )
+    })
+  )
+
+  it.effect("bad input is a 400 with the failing field, and writes nothing", () =>
+    Effect.gen(function* () {
+      const a = yield* open("EUR")
+      const before = yield* count("transfers")
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ debitAccountId: a, creditAccountId: a, amount: 5 }, "amount"],
+        [{ debitAccountId: a, creditAccountId: a, amount: "-5" }, "amount"],
+        [{ debitAccountId: a, creditAccountId: a, amount: "1.5" }, "amount"],
+        [{ debitAccountId: a, creditAccountId: a, amount: "99999999999999999999" }, "amount"],
+        [{ debitAccountId: "x", creditAccountId: a, amount: "5" }, "debitAccountId"],
+        [{ debitAccountId: a, creditAccountId: a, amount: "5", extra: true }, "extra"]
+      ]
+      for (const [body, field] of cases) {
+        const reply = yield* transfer(body)
+        assert.strictEqual(reply.status, 400, JSON.stringify(body))
+        assert.strictEqual(reply.body.code, "validation_failed")
+        assert.deepStrictEqual(reply.body.errors[0].path, ["payload", field])
+      }
+      const huge = yield* call("POST", "/v1/transfers", { rawBody: JSON.stringify({ pad: "x".repeat(2_000_000) }) })
+      assert.strictEqual(huge.status, 413)
+      assert.strictEqual(huge.body.code, "body_too_large")
+      assert.strictEqual(yield* count("transfers"), before)
+    })
+  )
+
+  it.effect("holds: create, partial post, void; unknown id 404", () =>
+    Effect.gen(function* () {
+      const world = yield* open("EUR", true)
+      const alice = yield* open("EUR")
+      const shop = yield* open("EUR")
+      yield* transfer({ debitAccountId: world, creditAccountId: alice, amount: "1000" })
+      const hold = yield* transfer({
+        debitAccountId: alice,
+        creditAccountId: shop,
+        amount: "600",
+        pending: true,
+        timeoutSeconds: 60
+      })
+      assert.strictEqual(hold.body.status, "pending")
+      assert.isString(hold.body.expiresAt)
+      assert.deepStrictEqual(yield* balance(alice), {
+        posted: "1000",
+        pendingDebits: "600",
+        pendingCredits: "0",
+        available: "400"
+      })
+      const posted = yield* call("POST", `/v1/transfers/${hold.body.id}/post`, { body: { amount: "250" } })
+      assert.strictEqual(posted.status, 200)
+      assert.strictEqual(posted.body.postedAmount, "250")
+      const again = yield* call("POST", `/v1/transfers/${hold.body.id}/void`)
+      assert.strictEqual(again.status, 422)
+      assert.strictEqual(again.body.code, "pending_transfer_already_posted")
+      const second = yield* transfer({ debitAccountId: alice, creditAccountId: shop, amount: "100", pending: true })
+      assert.strictEqual((yield* call("POST", `/v1/transfers/${second.body.id}/void`)).body.status, "voided")
+      const missing = yield* call("POST", "/v1/transfers/01a2026e-0a8e-7cb0-a083-d7fc0da5f47c/post", { body: {} })
+      assert.strictEqual(missing.status, 404)
+      assert.strictEqual(missing.body.code, "transfer_not_found")
+      assert.deepStrictEqual(yield* balance(alice), {
+        posted: "750",
+        pendingDebits: "0",
+        pendingCredits: "0",
+        available: "750"
+      })
+    })
+  )
+
+  it.effect("batches: all or nothing, each failing item named", () =>
+    Effect.gen(function* () {
+      const world = yield* open("EUR", true)
+      const a = yield* open("EUR")
+      const b = yield* open("EUR")
+      const ok = yield* call("POST", "/v1/transfer-batches", {
+        body: {
+          transfers: [
+            { debitAccountId: world, creditAccountId: a, amount: "500" },
+            { debitAccountId: a, creditAccountId: b, amount: "200" }
+          ]
+        }
+      })
+      assert.strictEqual(ok.status, 201)
+      assert.strictEqual(ok.body.transfers.length, 2)
+      const entriesBefore = yield* count("entries")
+      const bad = yield* call("POST", "/v1/transfer-batches", {
+        body: {
+          transfers: [
+            { debitAccountId: a, creditAccountId: b, amount: "100" },
+            { debitAccountId: b, creditAccountId: a, amount: "100000" },
+            { debitAccountId: a, creditAccountId: a, amount: "1" }
+          ]
+        }
+      })
+      assert.strictEqual(bad.status, 422)
+      assert.strictEqual(bad.body.code, "batch_refused")
+      assert.deepStrictEqual(bad.body.errors, [
+        { index: 1, code: "insufficient_funds" },
+        { index: 2, code: "accounts_must_be_different" }
+      ])
+      assert.strictEqual(yield* count("entries"), entriesBefore)
+      assert.strictEqual((yield* balance(a)).posted, "300")
+      const empty = yield* call("POST", "/v1/transfer-batches", { body: { transfers: [] } })
+      assert.strictEqual(empty.status, 400)
+      assert.strictEqual(empty.body.code, "batch_size_out_of_range")
+    })
+  )
+
+  it.effect("Idempotency-Key: replay, other body 422, and 50 concurrent requests make exactly one transfer", () =>
+    Effect.gen(function* () {
+      const world = yield* open("EUR", true)
+      const a = yield* open("EUR")
+      const body = { debitAccountId: world, creditAccountId: a, amount: "42" }
+      const first = yield* transfer(body, { "idempotency-key": "key-1" })
+      const second = yield* transfer(body, { "idempotency-key": "key-1" })
+      assert.strictEqual(first.status, 201)
+      assert.strictEqual(second.status, 201)
+      assert.deepStrictEqual(second.body, first.body)
+      assert.strictEqual(second.headers.get("idempotent-replayed"), "true")
+      const other = yield* transfer({ ...body, amount: "43" }, { "idempotency-key": "key-1" })
+      assert.strictEqual(other.status, 422)
+      assert.strictEqual(other.body.code, "idempotency_key_reused")
+
+      const b = yield* open("EUR")
+      const replies = yield* Effect.all(
+        Array.from({ length: 50 }, () =>
+          transfer({ debitAccountId: world, creditAccountId: b, amount: "7" }, { "idempotency-key": "rush" })
+        ),
+        { concurrency: "unbounded" }
+      )
+      const statuses = replies.map((r) => r.status)
+      assert.isTrue(
+        statuses.every((s) => s === 201 || s === 409),
+        statuses.join(",")
+      )
+      const ids = new Set(replies.filter((r) => r.status === 201).map((r) => r.body.id))
+      assert.strictEqual(ids.size, 1)
+      assert.strictEqual((yield* balance(b)).posted, "7")
+      const listed = yield* call("GET", `/v1/transfers?accountId=${b}`)
+      assert.strictEqual(listed.body.items.length, 1)
+    })
+  )
+})
