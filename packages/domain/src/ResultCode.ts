@@ -32,7 +32,9 @@ export const resultCodes = [
   ["post_amount_exceeds_pending", "post only: the partial amount is larger than the held amount"],
   ["post_amount_too_small", "post only: a partial FX amount converted into the credit currency rounds down to 0"],
   // batch
-  ["linked_transfer_failed", "this item was valid but another item of the atomic batch failed, so none was applied"]
+  ["linked_transfer_failed", "this item was valid but another item of the atomic batch failed, so none was applied"],
+  // reconciliation (not a decision: the reconciler resolves a transfer left undecided, e.g. by a crash)
+  ["reconciled_abandoned", "the transfer stayed in initiated past the grace period and was failed by reconciliation"]
 ] as const
 
 export type ResultCode = (typeof resultCodes)[number][0]

@@ -3,6 +3,7 @@ import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import * as Database from "@tally/adapters/Database"
 import { defaultMigrationsDir, Migrator } from "@tally/adapters/Migrator"
+import * as PgApiKeyStore from "@tally/adapters/postgres/PgApiKeyStore"
 import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
 import { Seeder } from "@tally/adapters/Seeds"
 import * as Uuid from "@tally/adapters/Uuid"
@@ -13,10 +14,12 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Api } from "./api/Api.ts"
 import { ServerConfig, type ServerConfigShape } from "./Config.ts"
 import { AccountsHandlers } from "./http/AccountsHandlers.ts"
-import { ApiKeyAuthLive } from "./http/Auth.ts"
+import { ApiKeysHandlers } from "./http/ApiKeysHandlers.ts"
+import { ApiKeyAuthLive, Authenticator } from "./http/Auth.ts"
 import { EdgeMiddleware } from "./http/Edge.ts"
 import { RequestGuardLive } from "./http/Guard.ts"
 import { IdempotencyMiddleware } from "./http/Idempotency.ts"
+import { RateLimitMiddleware } from "./http/RateLimit.ts"
 import { SystemHandlers } from "./http/SystemHandlers.ts"
 import { FxHandlers, TransfersHandlers } from "./http/TransfersHandlers.ts"
 
@@ -48,18 +51,19 @@ export const LedgerLimitsLive = Layer.effect(
 )
 
 /** Domain services on PostgreSQL, given a database layer. */
-export const StoresLive = Layer.mergeAll(PgLedgerStore.layer, Uuid.layer, LedgerLimitsLive)
+export const StoresLive = Layer.mergeAll(PgLedgerStore.layer, PgApiKeyStore.layer, Uuid.layer, LedgerLimitsLive)
 
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
     Layer.provide(
-      Layer.mergeAll(SystemHandlers, AccountsHandlers, TransfersHandlers, FxHandlers).pipe(
+      Layer.mergeAll(SystemHandlers, AccountsHandlers, TransfersHandlers, FxHandlers, ApiKeysHandlers).pipe(
         Layer.provide([ApiKeyAuthLive, RequestGuardLive])
       )
     )
   ),
   HttpApiScalar.layer(Api, { path: "/docs" }),
   IdempotencyMiddleware,
+  RateLimitMiddleware,
   EdgeMiddleware
 )
 
@@ -86,7 +90,8 @@ export const AppLive = (options: {
 }) =>
   HttpLive(options).pipe(
     Layer.provide(MigrateAtStart),
-    Layer.provide(Layer.mergeAll(SchemaLive, StoresLive)),
+    Layer.provideMerge(Authenticator.layer),
+    Layer.provideMerge(Layer.mergeAll(SchemaLive, StoresLive)),
     Layer.provideMerge(options.config === undefined ? ServerConfig.layer : ServerConfig.layerWith(options.config))
   )
 

@@ -1,5 +1,6 @@
 import { HttpApi, OpenApi } from "effect/http-api"
 import { AccountsApi } from "./AccountsApi.ts"
+import { ApiKeysApi } from "./ApiKeysApi.ts"
 import { RequestGuard } from "./Guard.ts"
 import { SystemApi } from "./SystemApi.ts"
 import { FxApi, TransfersApi } from "./TransfersApi.ts"
@@ -9,6 +10,7 @@ export class Api extends HttpApi.make("tally")
   .add(AccountsApi)
   .add(TransfersApi)
   .add(FxApi)
+  .add(ApiKeysApi)
   .middleware(RequestGuard)
   // Unknown fields in a request body are an error, not silently dropped: a typo must not pass.
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "all" })

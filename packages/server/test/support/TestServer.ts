@@ -1,7 +1,7 @@
 // A real Tally HTTP server on a free loopback port, on its own fresh database.
 
 import { EmptyDatabase } from "@tally/adapters/test/support/TestDatabase"
-import { Context, Effect, Layer, Redacted } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Redacted } from "effect"
 import { HttpServer } from "effect/http"
 import { AppLive } from "../../src/Server.ts"
 
@@ -9,7 +9,7 @@ export const ADMIN_KEY = "test-admin-key-0123456789"
 
 export class BaseUrl extends Context.Service<BaseUrl, string>()("tally/test/BaseUrl") {}
 
-export const TestServer = (options: { readonly poolMax?: number } = {}) =>
+export const TestServer = (options: { readonly poolMax?: number; readonly env?: Record<string, string> } = {}) =>
   Layer.effect(
     BaseUrl,
     Effect.gen(function* () {
@@ -23,7 +23,9 @@ export const TestServer = (options: { readonly poolMax?: number } = {}) =>
       AppLive({ host: "127.0.0.1", port: 0, config: { adminApiKey: Redacted.make(ADMIN_KEY) } }).pipe(
         Layer.provideMerge(EmptyDatabase(options))
       )
-    )
+    ),
+    // settings a test needs, ahead of the process environment
+    Layer.provide(ConfigProvider.layerAdd(ConfigProvider.fromEnvRecord(options.env ?? {}), { asPrimary: true }))
   )
 
 export interface Reply {
