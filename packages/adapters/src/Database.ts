@@ -36,15 +36,18 @@ export const DatabaseConfig = Config.all({
 /** A pool on an explicit URL: used by the service with DATABASE_URL and by tests. */
 export const layerUrl = (
   url: Redacted.Redacted,
-  options: { readonly poolMax: number; readonly kind?: "embedded" | "external" }
+  options: {
+    readonly poolMax: number
+    readonly kind?: "embedded" | "external"
+    readonly connectTimeoutSeconds?: number
+  }
 ) =>
   Layer.merge(
     PgClient.layer({
       url,
       maxConnections: options.poolMax,
       applicationName: "tally",
-      // bigint columns come back as bigint; numeric stays a string (exact)
-      connectTimeout: "10 seconds"
+      connectTimeout: `${options.connectTimeoutSeconds ?? 10} seconds`
     }),
     Layer.succeed(DatabaseInfo, {
       kind: options.kind ?? "external",
@@ -57,12 +60,13 @@ export const layerUrl = (
 export const layer: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo, unknown> = Layer.unwrap(
   Effect.gen(function* () {
     const config = yield* DatabaseConfig
-    if (Option.isSome(config.url)) return layerUrl(config.url.value, { poolMax: config.poolMax })
+    const pool = { poolMax: config.poolMax, connectTimeoutSeconds: config.connectTimeoutSeconds }
+    if (Option.isSome(config.url)) return layerUrl(config.url.value, pool)
     const handle = yield* EmbeddedPostgres.start({
       dataDir: path.resolve(config.dataDir, "postgres"),
       port: config.embeddedPort
     })
     yield* Effect.logInfo(`embedded PostgreSQL on 127.0.0.1:${handle.port}, data in ${config.dataDir}/postgres`)
-    return layerUrl(handle.url, { poolMax: config.poolMax, kind: "embedded" })
+    return layerUrl(handle.url, { ...pool, kind: "embedded" })
   })
 )
