@@ -178,7 +178,9 @@ export const make = Effect.gen(function* () {
       if (counts === undefined || counts.inserted !== ins.length) {
         const taken = yield* sql<{
           id: string
-        }>`SELECT id FROM transfers WHERE id = ANY(${col(ins.map((t) => t.id))}::uuid[])`.pipe(Effect.mapError(unavailable))
+        }>`SELECT id FROM transfers WHERE id = ANY(${col(ins.map((t) => t.id))}::uuid[])`.pipe(
+          Effect.mapError(unavailable)
+        )
         return yield* new TransferIdTaken({ transferIds: taken.map((r) => r.id) })
       }
       if (counts.updated !== upd.length || counts.accounts !== acc.length || counts.entries !== ent.length) {

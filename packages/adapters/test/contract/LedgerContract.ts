@@ -1,8 +1,6 @@
 // The ledger use cases against a LedgerStore: run unchanged on the in-memory twin and on PostgreSQL.
 import { assert, type Vitest } from "@effect/vitest"
-import { DateTime, Effect } from "effect"
-import { TestClock } from "effect/testing"
-import { type Account, type AccountId, openAccount, type OwnerId } from "@tally/domain/Account"
+import { type Account, type AccountId, type OwnerId, openAccount } from "@tally/domain/Account"
 import type { TransferCommand } from "@tally/domain/CreateTransfer"
 import type { Entry } from "@tally/domain/Entry"
 import { checkInvariants } from "@tally/domain/Invariants"
@@ -10,6 +8,8 @@ import type { CurrencyCode } from "@tally/domain/Money"
 import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { Transfer, TransferId } from "@tally/domain/Transfer"
 import * as Transfers from "@tally/domain/usecases/Transfers"
+import { DateTime, Effect } from "effect"
+import { TestClock } from "effect/testing"
 import { uuidv7 } from "../../src/Uuid.ts"
 
 type It = Vitest.MethodsNonLive<LedgerStore>

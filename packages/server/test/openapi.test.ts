@@ -1,0 +1,50 @@
+import { assert, layer } from "@effect/vitest"
+import { Validator } from "@seriousme/openapi-schema-validator"
+import { Effect } from "effect"
+import { HttpApi } from "effect/http-api"
+import { Api } from "../src/api/Api.ts"
+import { call, TestServer } from "./support/TestServer.ts"
+
+// every endpoint of the API definition, as OpenAPI paths: `/v1/accounts/:id` → `/v1/accounts/{id}`
+const declared = () => {
+  const routes: Array<string> = []
+  HttpApi.reflect(Api, {
+    onGroup: () => {},
+    onEndpoint: ({ endpoint }) => {
+      routes.push(`${endpoint.method.toLowerCase()} ${endpoint.path.replace(/:(\w+)/g, "{$1}")}`)
+    }
+  })
+  return routes
+}
+
+layer(TestServer(), { timeout: 60_000 })("OpenAPI", (it) => {
+  it.effect("/openapi.json is valid OpenAPI 3.1 and describes every route, error and the auth scheme", () =>
+    Effect.gen(function* () {
+      const reply = yield* call("GET", "/openapi.json", { key: null })
+      assert.strictEqual(reply.status, 200)
+      const doc = reply.body
+      assert.match(doc.openapi, /^3\.1\./)
+      const result = yield* Effect.promise(() => new Validator().validate(doc))
+      assert.isTrue(result.valid, JSON.stringify(result.errors, null, 1)?.slice(0, 2000))
+
+      const routes = declared()
+      assert.isAbove(routes.length, 15)
+      for (const route of routes) {
+        const [method, path] = route.split(" ") as [string, string]
+        assert.isDefined(doc.paths[path]?.[method], `${route} missing from /openapi.json`)
+      }
+      const create = doc.paths["/v1/transfers"].post
+      assert.includeMembers(Object.keys(create.responses), ["201", "400", "401", "409", "422", "429", "503"])
+      const schemes = Object.values(doc.components.securitySchemes) as Array<{ type: string; scheme?: string }>
+      assert.isTrue(schemes.some((s) => s.type === "http" && s.scheme?.toLowerCase() === "bearer"))
+    })
+  )
+
+  it.effect("/docs serves the interactive documentation", () =>
+    Effect.gen(function* () {
+      const reply = yield* call("GET", "/docs", { key: null })
+      assert.strictEqual(reply.status, 200)
+      assert.include(String(reply.body), "openapi")
+    })
+  )
+})
