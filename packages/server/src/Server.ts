@@ -22,6 +22,7 @@ import { IdempotencyMiddleware } from "./http/Idempotency.ts"
 import { RateLimitMiddleware } from "./http/RateLimit.ts"
 import { SystemHandlers } from "./http/SystemHandlers.ts"
 import { FxHandlers, TransfersHandlers } from "./http/TransfersHandlers.ts"
+import { LoggingLive } from "./Logging.ts"
 
 /** Migrations (TALLY_MIGRATIONS_DIR, default the repository's) and seed steps. */
 export const SchemaLive = Layer.unwrap(
@@ -68,8 +69,9 @@ export const ApiRoutes = Layer.mergeAll(
 )
 
 /** The HTTP server on `host:port` (port 0 = any free port, for tests). */
-export const HttpLive = (options: { readonly host: string; readonly port: number }) =>
-  HttpRouter.serve(ApiRoutes).pipe(
+export const HttpLive = (options: { readonly host: string; readonly port: number; readonly accessLog?: boolean }) =>
+  // one log line per request costs real throughput at thousands of requests/s: opt in with TALLY_HTTP_ACCESS_LOG
+  HttpRouter.serve(ApiRoutes, { disableLogger: options.accessLog !== true }).pipe(
     Layer.provideMerge(
       NodeHttpServer.layer(() => createServer({ requestTimeout: 30_000 }), {
         host: options.host,
@@ -86,6 +88,7 @@ export const HttpLive = (options: { readonly host: string; readonly port: number
 export const AppLive = (options: {
   readonly host: string
   readonly port: number
+  readonly accessLog?: boolean
   readonly config?: Partial<ServerConfigShape>
 }) =>
   HttpLive(options).pipe(
@@ -98,6 +101,10 @@ export const AppLive = (options: {
 export const ServiceLive = Layer.unwrap(
   Effect.gen(function* () {
     const config = yield* ServerConfig.config
-    return AppLive({ host: config.httpHost, port: config.httpPort }).pipe(Layer.provide(Database.layer))
+    const accessLog = yield* Config.Boolean("TALLY_HTTP_ACCESS_LOG").pipe(Config.withDefault(false))
+    return AppLive({ host: config.httpHost, port: config.httpPort, accessLog }).pipe(
+      Layer.provide(Database.layer),
+      Layer.provide(LoggingLive)
+    )
   })
 )

@@ -49,10 +49,7 @@ const protocol = (options: TallyClientOptions) => {
 
   return RpcClient.layerProtocolSocket({ retryTransientErrors: false }).pipe(
     Layer.provide([
-      Layer.effect(
-        Socket.Socket,
-        Socket.makeWebSocket(endpoint(options.url, transport), { headers })
-      ),
+      Layer.effect(Socket.Socket, Socket.makeWebSocket(endpoint(options.url, transport), { headers })),
       RpcSerialization.layerJson
     ]),
     Layer.provide(NodeSocket.layerWebSocketConstructor)
