@@ -12,6 +12,8 @@ export const IdempotencyConfig = Config.all({
   retentionHours: Config.Int("TALLY_IDEMPOTENCY_RETENTION_HOURS").pipe(Config.withDefault(24))
 })
 
+const EXCLUDED = ["/v1/api-keys", "/rpc"]
+
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 const problem = (status: number, code: string, title: string, detail: string) =>
@@ -36,6 +38,8 @@ export const IdempotencyMiddleware = HttpRouter.middleware(
         const request = yield* HttpServerRequest.HttpServerRequest
         const key = request.headers["idempotency-key"]
         if (request.method !== "POST" || key === undefined || key === "" || key.length > 255) return yield* httpEffect
+        // never store a response holding a secret (a new API key); RPC has its own idempotencyKey field
+        if (EXCLUDED.some((prefix) => request.url.startsWith(prefix))) return yield* httpEffect
         const scope = sha256(request.headers.authorization ?? "anonymous")
         const operation = `POST ${request.url.split("?")[0]}`
         const body = yield* Effect.orElseSucceed(request.text, () => "")
