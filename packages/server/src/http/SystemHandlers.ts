@@ -15,7 +15,10 @@ const backend = (name: string, fallbackKind: string, fallbackUrl: string) =>
     Config.map(
       Option.match({
         onNone: () => ({ kind: fallbackKind, url: fallbackUrl }),
-        onSome: (url) => ({ kind: new URL(url).protocol.replace(":", ""), url: redactUrl(url) })
+        onSome: (url) => ({
+          kind: URL.canParse(url) ? new URL(url).protocol.replace(":", "") : "invalid",
+          url: redactUrl(url)
+        })
       })
     )
   )
