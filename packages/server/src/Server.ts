@@ -23,6 +23,7 @@ import { RateLimitMiddleware } from "./http/RateLimit.ts"
 import { SystemHandlers } from "./http/SystemHandlers.ts"
 import { FxHandlers, TransfersHandlers } from "./http/TransfersHandlers.ts"
 import { LoggingLive } from "./Logging.ts"
+import { HttpMetricsMiddleware, LedgerMetricsLive, MetricsLive } from "./metrics/index.ts"
 
 /** Migrations (TALLY_MIGRATIONS_DIR, default the repository's) and seed steps. */
 export const SchemaLive = Layer.unwrap(
@@ -52,9 +53,17 @@ export const LedgerLimitsLive = Layer.effect(
 )
 
 /** Domain services on PostgreSQL, given a database layer. */
-export const StoresLive = Layer.mergeAll(PgLedgerStore.layer, PgApiKeyStore.layer, Uuid.layer, LedgerLimitsLive)
+export const StoresLive = Layer.mergeAll(
+  // counts transfers after their transaction commits (metrics/LedgerMetrics.ts)
+  LedgerMetricsLive.pipe(Layer.provide(PgLedgerStore.layer)),
+  PgApiKeyStore.layer,
+  Uuid.layer,
+  LedgerLimitsLive
+)
 
 export const ApiRoutes = Layer.mergeAll(
+  // first: the first global middleware registered is the outermost, so it sees every answer (413, 429, …)
+  HttpMetricsMiddleware,
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
     Layer.provide(
       Layer.mergeAll(SystemHandlers, AccountsHandlers, TransfersHandlers, FxHandlers, ApiKeysHandlers).pipe(
@@ -92,6 +101,7 @@ export const AppLive = (options: {
   readonly config?: Partial<ServerConfigShape>
 }) =>
   HttpLive(options).pipe(
+    Layer.provideMerge(MetricsLive),
     Layer.provide(MigrateAtStart),
     Layer.provideMerge(Authenticator.layer),
     Layer.provideMerge(Layer.mergeAll(SchemaLive, StoresLive)),

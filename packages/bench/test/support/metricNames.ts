@@ -15,7 +15,7 @@ export interface MetricSpec {
  * dashboards assume (HTTP duration per route and method, RPC duration per method, build version).
  */
 export const tallyMetrics = {
-  tally_build_info: { type: "gauge", labels: ["version"] },
+  tally_build_info: { type: "gauge", labels: ["version", "node"] },
   tally_http_requests_total: { type: "counter", labels: ["route", "method", "status_class"] },
   tally_http_request_duration_seconds: { type: "histogram", labels: ["route", "method"] },
   tally_rpc_calls_started_total: { type: "counter", labels: ["method"] },

@@ -1,8 +1,8 @@
 // `tally_http_requests_total{route,method,status_class}` and `tally_http_request_duration_seconds{route,method}`
-// for every request, as a global router middleware. `route` is the matched route PATTERN (`/v1/accounts/:id`):
-// the router's RouteContext when it is still visible after the handler, else the same pattern looked up in a
-// table built from the Api definition; a path no route matches is `unmatched`. Never a raw URL or an id.
-import { Effect, Exit, Metric, Option } from "effect"
+// for every request, as a global router middleware. `route` is the route PATTERN (`/v1/accounts/:id`) looked up
+// in a table built from the Api definition (the router's RouteContext is gone by the time a global middleware
+// sees the response); a path no route matches is `unmatched`. Never a raw URL or an id.
+import { Effect, Exit, Metric } from "effect"
 import { FindMyWay, HttpRouter, HttpServerError, HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { HttpApi } from "effect/http-api"
 import { Api } from "../api/Api.ts"
@@ -49,8 +49,7 @@ export const HttpMetricsMiddleware = HttpRouter.middleware(
         const startedAt = performance.now()
         const exit = yield* Effect.exit(httpEffect)
         const seconds = (performance.now() - startedAt) / 1000
-        const matched = yield* Effect.serviceOption(HttpRouter.RouteContext)
-        const route = Option.isSome(matched) ? matched.value.route.path : lookup(request.method, request.url)
+        const route = lookup(request.method, request.url)
         const method = methodLabel(request.method)
         const status = yield* statusOf(exit)
         yield* Metric.update(

@@ -8,7 +8,7 @@ import { transactionRetries } from "@tally/adapters/postgres/Transactions"
 import { type Changes, LedgerStore } from "@tally/domain/ports/LedgerStore"
 import { codes, type ResultCode } from "@tally/domain/ResultCode"
 import type { Transfer } from "@tally/domain/Transfer"
-import { Context, Duration, Effect, Layer, Metric, Schedule } from "effect"
+import { Config, Context, Duration, Effect, Layer, Metric, Schedule } from "effect"
 import { batchSize, dbPoolConnections, holdsOutstanding, transfers } from "./Definitions.ts"
 
 export type TransferKind = "single" | "batch" | "hold_post" | "hold_void" | "hold_expire"
@@ -180,4 +180,9 @@ export const ledgerMetricsLayer = (options: LedgerMetricsOptions = {}) =>
   )
 
 /** `ledgerMetricsLayer()` with the defaults. Requires LedgerStore and PgClient; provides LedgerStore. */
-export const LedgerMetricsLive = ledgerMetricsLayer()
+/** The decorator with its poll interval from TALLY_HOLDS_POLL_MS (default 5000). */
+export const LedgerMetricsLive = Layer.unwrap(
+  Effect.map(Config.Int("TALLY_HOLDS_POLL_MS").pipe(Config.withDefault(5000)), (ms) =>
+    ledgerMetricsLayer({ holdsPollInterval: Duration.millis(ms) })
+  )
+)

@@ -1,20 +1,23 @@
-// RPC metrics for the RpcMetrics middleware: `(effect, { rpc }) => trackRpc(rpc._tag, effect)`.
-import { Cause, Effect, Exit, Metric } from "effect"
+// RPC metrics for the RpcMetrics middleware: `RpcMetrics.of((effect, { rpc }) => trackRpc(rpc._tag, effect))`.
+import { Cause, Effect, Exit, Metric, Option, Predicate } from "effect"
 import { nameLabel, rpcCallsHandled, rpcCallsStarted, rpcHandlingSeconds } from "./Definitions.ts"
 
+const CODE = /^[a-z][a-z0-9_]{0,63}$/
+
 /**
- * The `code` label: `ok`, the error's `_tag` (a typed failure), `defect` or `interrupted`. Error tags come
- * from the RPC group's schemas, so the set stays bounded; anything else is `error`.
+ * The `code` label: `ok`, the typed failure's `code` (a result code or a code of rpc/Errors.ts: code-defined,
+ * so bounded), `interrupted`, or `internal` (a defect, or a failure without a code).
  */
 export const rpcCode = (exit: Exit.Exit<unknown, unknown>): string => {
   if (Exit.isSuccess(exit)) return "ok"
-  const failure = exit.cause.reasons.find(Cause.isFailReason)
-  if (failure !== undefined) {
-    const error = failure.error
-    return nameLabel(typeof error === "object" && error !== null && "_tag" in error ? error._tag : undefined, "error")
-  }
-  if (exit.cause.reasons.some(Cause.isDieReason)) return "defect"
-  return "interrupted"
+  if (Cause.hasInterruptsOnly(exit.cause)) return "interrupted"
+  const error = Cause.findErrorOption(exit.cause)
+  return Option.isSome(error) &&
+    Predicate.hasProperty(error.value, "code") &&
+    Predicate.isString(error.value.code) &&
+    CODE.test(error.value.code)
+    ? error.value.code
+    : "internal"
 }
 
 /**

@@ -20,9 +20,11 @@ export const TestServer = (options: { readonly poolMax?: number; readonly env?: 
     })
   ).pipe(
     Layer.provideMerge(
-      AppLive({ host: "127.0.0.1", port: 0, config: { adminApiKey: Redacted.make(ADMIN_KEY) } }).pipe(
-        Layer.provideMerge(EmptyDatabase(options))
-      )
+      AppLive({
+        host: "127.0.0.1",
+        port: 0,
+        config: { adminApiKey: Redacted.make(ADMIN_KEY), httpHost: "127.0.0.1", metricsPort: 0 }
+      }).pipe(Layer.provideMerge(EmptyDatabase(options)))
     ),
     // settings a test needs, ahead of the process environment
     Layer.provide(ConfigProvider.layerAdd(ConfigProvider.fromEnvRecord(options.env ?? {}), { asPrimary: true }))
