@@ -18,6 +18,7 @@ start: install
 	npm start
 
 test: install
+	@scripts/test-deps.sh
 	npm test
 
 bench: install
