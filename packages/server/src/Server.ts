@@ -22,8 +22,10 @@ import { IdempotencyMiddleware } from "./http/Idempotency.ts"
 import { RateLimitMiddleware } from "./http/RateLimit.ts"
 import { SystemHandlers } from "./http/SystemHandlers.ts"
 import { FxHandlers, TransfersHandlers } from "./http/TransfersHandlers.ts"
+import { SchedulerLive } from "./jobs/Scheduler.ts"
 import { LoggingLive } from "./Logging.ts"
 import { HttpMetricsMiddleware, LedgerMetricsLive, MetricsLive } from "./metrics/index.ts"
+import { RpcRoutes } from "./rpc/Routes.ts"
 
 /** Migrations (TALLY_MIGRATIONS_DIR, default the repository's) and seed steps. */
 export const SchemaLive = Layer.unwrap(
@@ -72,6 +74,7 @@ export const ApiRoutes = Layer.mergeAll(
     )
   ),
   HttpApiScalar.layer(Api, { path: "/docs" }),
+  RpcRoutes,
   IdempotencyMiddleware,
   RateLimitMiddleware,
   EdgeMiddleware
@@ -100,8 +103,9 @@ export const AppLive = (options: {
   readonly accessLog?: boolean
   readonly config?: Partial<ServerConfigShape>
 }) =>
-  HttpLive(options).pipe(
+  Layer.mergeAll(HttpLive(options), SchedulerLive).pipe(
     Layer.provideMerge(MetricsLive),
+    // fx-refresh runs at start and needs the schema: jobs start after migrations and seeds
     Layer.provide(MigrateAtStart),
     Layer.provideMerge(Authenticator.layer),
     Layer.provideMerge(Layer.mergeAll(SchemaLive, StoresLive)),

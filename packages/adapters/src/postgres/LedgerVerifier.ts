@@ -3,7 +3,7 @@
 // It is the SQL counterpart of the domain's auditor (packages/domain/src/Invariants.ts).
 import { PgClient } from "@effect/sql-pg"
 import type { StoreUnavailable } from "@tally/domain/ports/StoreError"
-import { Config, Context, DateTime, Effect, Layer } from "effect"
+import { Config, Context, DateTime, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { unavailable } from "./PgLedgerStore.ts"
 
@@ -39,6 +39,15 @@ export interface VerifyReport {
   /** One per currency that has an account or an entry, zeros included (feeds tally_ledger_imbalance_minor). */
   readonly imbalances: ReadonlyArray<CurrencyImbalance>
   readonly checkedAt: DateTime.Utc
+}
+
+/** A verification found problems: for callers that treat a dirty ledger as a failure (jobs, the CLI). */
+export class LedgerNotClean extends Schema.TaggedError<LedgerNotClean>()("LedgerNotClean", {
+  checks: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `ledger not clean: ${this.checks.join(", ")}`
+  }
 }
 
 export interface VerifierOptions {

@@ -2,7 +2,7 @@
 // `tally_db_transaction_retries_total{reason}`; durations in `tally_db_transaction_duration_seconds`.
 import type { PgClient } from "@effect/sql-pg"
 import { StoreUnavailable } from "@tally/domain/ports/StoreError"
-import { Config, Context, Duration, Effect, Layer, Metric, Schedule } from "effect"
+import { Config, Context, Duration, Effect, Layer, Metric, Option, Schedule } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 
 export type Isolation = "read_committed" | "serializable"
@@ -24,11 +24,20 @@ export class TransactionConfig extends Context.Service<TransactionConfig, Transa
     isolation: Config.Literals(["read_committed", "serializable"], "TALLY_ISOLATION").pipe(
       Config.withDefault("read_committed" as const)
     ),
-    retriesMax: Config.Int("TALLY_DB_RETRIES_MAX").pipe(Config.withDefault(10)),
+    // SERIALIZABLE turns every contended FOR UPDATE into a 40001 to retry: hot rows need many more retries
+    retriesMax: Config.Int("TALLY_DB_RETRIES_MAX").pipe(Config.option),
     retryBaseMs: Config.Int("TALLY_DB_RETRY_BASE_MS").pipe(Config.withDefault(2)),
     retryMaxDelayMs: Config.Int("TALLY_DB_RETRY_MAX_DELAY_MS").pipe(Config.withDefault(200))
   })
-  static readonly layer = Layer.effect(TransactionConfig, Effect.map(TransactionConfig.config, TransactionConfig.of))
+  static readonly layer = Layer.effect(
+    TransactionConfig,
+    Effect.map(TransactionConfig.config, (c) =>
+      TransactionConfig.of({
+        ...c,
+        retriesMax: Option.getOrElse(c.retriesMax, () => (c.isolation === "serializable" ? 100 : 10))
+      })
+    )
+  )
 }
 
 export const transactionRetries = Metric.counter("tally_db_transaction_retries_total", {

@@ -4,6 +4,8 @@ import { Seeder } from "@tally/adapters/Seeds"
 import { Console, Effect, Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { SchemaLive, ServiceLive } from "../Server.ts"
+import { clientCommands } from "./Client.ts"
+import { ledger } from "./Ledger.ts"
 
 const serve = Command.make("serve", {}, () => Layer.launch(ServiceLive)).pipe(
   Command.withDescription("Run the HTTP/RPC service (embedded PostgreSQL when DATABASE_URL is unset)")
@@ -52,4 +54,4 @@ const seed = Command.make("seed", {}, () =>
   }).pipe(Effect.provide(SchemaOnDatabase))
 ).pipe(Command.withDescription("Apply pending seed steps (system owner, world and FX liquidity accounts)"))
 
-export const commands = [serve, migrate, seed] as const
+export const commands = [serve, migrate, seed, ledger, ...clientCommands] as const

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto"
 import { uuidv7 } from "@tally/adapters/Uuid"
 import type { AccountId, OwnerId } from "@tally/domain/Account"
 import type { TransferCommand } from "@tally/domain/CreateTransfer"
@@ -11,20 +10,10 @@ import { Api } from "../api/Api.ts"
 import { Conflict, NotFound, Unprocessable, ValidationFailed } from "../api/Problems.ts"
 import { CurrentPrincipal, type Principal } from "../api/Security.ts"
 import type { CreateTransfer } from "../api/TransfersApi.ts"
+import { derivedId } from "../DerivedId.ts"
 import { storeDown, viewerOf } from "./AccountsHandlers.ts"
 import { checkMetadata, invalidCursor, pageSize } from "./Paging.ts"
 import { entryJson, fxJson, transferJson } from "./Wire.ts"
-
-/**
- * A request with an Idempotency-Key but no transfer id gets an id derived from the key, so even a re-run
- * after a crash between commit and storing the response cannot apply it twice.
- */
-const derivedId = (principal: Principal, key: string, index: number) => {
-  const h = createHash("sha256")
-    .update(`${principal.kind === "admin" ? "admin" : principal.keyId}|${key}|${index}`)
-    .digest("hex")
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
-}
 
 const toCommand = Effect.fnUntraced(function* (
   payload: typeof CreateTransfer.Type,

@@ -11,17 +11,6 @@ import { Conflict, RpcError } from "./Errors.ts"
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
-/**
- * A transfer id derived from the key (as HTTP derives it), so even a re-run after a crash between commit and
- * storing the outcome cannot apply a transfer twice.
- */
-export const derivedId = (principal: Principal, key: string, index: number) => {
-  const h = createHash("sha256")
-    .update(`${principal.kind === "admin" ? "admin" : principal.keyId}|${key}|${index}`)
-    .digest("hex")
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
-}
-
 interface Row {
   readonly request_hash: string
   readonly state: "in_flight" | "done"

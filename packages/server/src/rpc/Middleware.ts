@@ -14,5 +14,5 @@ export class RpcAuth extends RpcMiddleware.Service<RpcAuth, { provides: CurrentP
   }
 ) {}
 
-/** Counts and times every call: tally_rpc_calls_started_total, tally_rpc_calls_handled_total, tally_rpc_handling_seconds. */
+/** Counts and times every call (tally_rpc_calls_started_total, …_handled_total, tally_rpc_handling_seconds). */
 export class RpcMetrics extends RpcMiddleware.Service<RpcMetrics>()("tally/server/rpc/RpcMetrics") {}

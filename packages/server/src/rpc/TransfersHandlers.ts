@@ -7,10 +7,11 @@ import * as Transfers from "@tally/domain/usecases/Transfers"
 import { Effect } from "effect"
 import { CurrentPrincipal, type Principal } from "../api/Security.ts"
 import type { CreateTransfer } from "../api/TransfersApi.ts"
+import { derivedId } from "../DerivedId.ts"
 import { viewerOf } from "../http/AccountsHandlers.ts"
 import { checkMetadata, invalidCursor, pageSize } from "../http/Paging.ts"
 import { entryJson, transferJson } from "../http/Wire.ts"
-import { derivedId, idempotent } from "./Idempotency.ts"
+import { idempotent } from "./Idempotency.ts"
 import {
   accountNotFound,
   batchRefused,

@@ -1,0 +1,41 @@
+// The scheduler: every periodic job of the service, each on its own cron (UTC), forked for the lifetime of the
+// layer. Wire SchedulerLive next to the stores; it needs LedgerStore and the PostgreSQL client.
+import type { PgClient } from "@effect/sql-pg"
+import { FxRefresher } from "@tally/adapters/fx/FxRefresher"
+import { LedgerVerifier } from "@tally/adapters/postgres/LedgerVerifier"
+import { Reconciler } from "@tally/adapters/postgres/Reconciler"
+import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
+import { Config, Effect, Layer } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { expireHolds } from "./ExpireHolds.ts"
+import { fxRefresh } from "./FxRefresh.ts"
+import { cronConfig, scheduled } from "./Job.ts"
+import { reconcile } from "./Reconcile.ts"
+
+export const SchedulerConfig = Config.all({
+  expireCron: cronConfig("TALLY_CRON_EXPIRE_RESERVATIONS", "* * * * *"),
+  expireBatchMax: Config.Int("TALLY_EXPIRE_BATCH_MAX").pipe(Config.withDefault(500)),
+  fxRefreshCron: cronConfig("TALLY_CRON_FX_REFRESH", "0 * * * *"),
+  reconcileCron: cronConfig("TALLY_CRON_RECONCILE", "*/5 * * * *")
+})
+
+/** Forks every job; they stop when the layer's scope closes. */
+export const JobsLive = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const config = yield* SchedulerConfig
+    const jobs = [
+      scheduled(expireHolds({ cron: config.expireCron, batchMax: config.expireBatchMax })),
+      scheduled(fxRefresh({ cron: config.fxRefreshCron })),
+      scheduled(reconcile({ cron: config.reconcileCron }))
+    ]
+    for (const job of jobs) yield* Effect.forkScoped(job)
+    yield* Effect.logInfo("scheduler started: expire-holds, fx-refresh, reconcile")
+  })
+)
+
+/** The scheduler with the services its jobs use. Requires LedgerStore and PgClient (Server.ts has both). */
+export const SchedulerLive: Layer.Layer<never, Config.ConfigError, LedgerStore | PgClient.PgClient> = JobsLive.pipe(
+  Layer.provide(
+    Layer.mergeAll(LedgerVerifier.layer, Reconciler.layer, FxRefresher.layer.pipe(Layer.provide(FetchHttpClient.layer)))
+  )
+)
