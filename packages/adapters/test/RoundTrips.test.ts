@@ -1,0 +1,40 @@
+// How many statements a ledger operation sends inside its transaction (BEGIN and COMMIT come on top).
+// Counted, not timed: a change that adds a round trip to the transfer path fails here.
+import { assert, layer } from "@effect/vitest"
+import * as Transfers from "@tally/domain/usecases/Transfers"
+import { Effect, Layer } from "effect"
+import { Statement } from "effect/sql"
+import * as PgLedgerStore from "../src/postgres/PgLedgerStore.ts"
+import { command, openAt, world } from "./contract/LedgerContract.ts"
+import { TestDatabase } from "./support/TestDatabase.ts"
+
+const statementsOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    let count = 0
+    const transformer: Statement.Transformer = (self) => {
+      count++
+      return Effect.succeed(self)
+    }
+    const result = yield* effect.pipe(Effect.provideService(Statement.CurrentTransformer, transformer))
+    return [result, count] as const
+  })
+
+layer(PgLedgerStore.layer.pipe(Layer.provide(TestDatabase())), { timeout: 60_000 })("round trips", (it) => {
+  it.effect("a transfer, a batch of 100 and a hold post each take a fixed, small number of statements", () =>
+    Effect.gen(function* () {
+      const { eurWorld } = yield* world
+      const a = yield* openAt("EUR")
+      const b = yield* openAt("EUR")
+      const [, deposit] = yield* statementsOf(Transfers.create(command(eurWorld, a, 100_000n), null))
+      assert.strictEqual(deposit, 2, "lock the accounts, write everything")
+      const batch = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? command(a, b, 10n) : command(b, a, 5n)))
+      const [, batched] = yield* statementsOf(Transfers.createBatch(batch, null))
+      assert.strictEqual(batched, 2, "a batch of 100 costs what one transfer costs")
+      const hold = yield* Transfers.create(command(a, b, 50n, { pending: true }), null)
+      const [, posted] = yield* statementsOf(Transfers.post(hold.id, undefined, null))
+      assert.strictEqual(posted, 3, "lock the hold, lock its accounts, write")
+      const [, refused] = yield* statementsOf(Effect.flip(Transfers.create(command(b, a, 10n ** 12n), null)))
+      assert.strictEqual(refused, 2, "a refusal is stored in the same two statements")
+    })
+  )
+})
