@@ -3,6 +3,7 @@ import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import * as Database from "@tally/adapters/Database"
 import { defaultMigrationsDir, Migrator } from "@tally/adapters/Migrator"
+import { IdempotencyStore } from "@tally/adapters/postgres/IdempotencyStore"
 import * as PgApiKeyStore from "@tally/adapters/postgres/PgApiKeyStore"
 import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
 import { Seeder } from "@tally/adapters/Seeds"
@@ -59,6 +60,7 @@ export const StoresLive = Layer.mergeAll(
   // counts transfers after their transaction commits (metrics/LedgerMetrics.ts)
   LedgerMetricsLive.pipe(Layer.provide(PgLedgerStore.layer)),
   PgApiKeyStore.layer,
+  IdempotencyStore.layer,
   Uuid.layer,
   LedgerLimitsLive
 )

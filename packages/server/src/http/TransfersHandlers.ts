@@ -1,6 +1,5 @@
 import { uuidv7 } from "@tally/adapters/Uuid"
 import type { AccountId, OwnerId } from "@tally/domain/Account"
-import type { TransferCommand } from "@tally/domain/CreateTransfer"
 import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { TransferId } from "@tally/domain/Transfer"
 import * as Transfers from "@tally/domain/usecases/Transfers"
@@ -8,33 +7,11 @@ import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { Api } from "../api/Api.ts"
 import { Conflict, NotFound, Unprocessable, ValidationFailed } from "../api/Problems.ts"
-import { CurrentPrincipal, type Principal } from "../api/Security.ts"
-import type { CreateTransfer } from "../api/TransfersApi.ts"
-import { derivedId } from "../DerivedId.ts"
+import { CurrentPrincipal } from "../api/Security.ts"
+import { toCommand } from "../TransferCommand.ts"
 import { storeDown, viewerOf } from "./AccountsHandlers.ts"
-import { checkMetadata, invalidCursor, pageSize } from "./Paging.ts"
+import { invalidCursor, pageSize } from "./Paging.ts"
 import { entryJson, fxJson, transferJson } from "./Wire.ts"
-
-const toCommand = Effect.fnUntraced(function* (
-  payload: typeof CreateTransfer.Type,
-  principal: Principal,
-  idempotencyKey: string | undefined,
-  index: number,
-  batchId: string | null
-) {
-  const metadata = yield* checkMetadata(payload.metadata)
-  const id = payload.id ?? (idempotencyKey === undefined ? uuidv7() : derivedId(principal, idempotencyKey, index))
-  return {
-    id: id as TransferId,
-    debitAccountId: payload.debitAccountId as AccountId,
-    creditAccountId: payload.creditAccountId as AccountId,
-    amountMinor: BigInt(payload.amount),
-    pending: payload.pending ?? false,
-    timeoutSeconds: payload.timeoutSeconds ?? null,
-    metadata,
-    batchId
-  } satisfies TransferCommand
-})
 
 const refused = (e: Transfers.TransferRefused) =>
   e.code === "pending_transfer_not_found"

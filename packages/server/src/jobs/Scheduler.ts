@@ -2,6 +2,7 @@
 // layer. Wire SchedulerLive next to the stores; it needs LedgerStore and the PostgreSQL client.
 import type { PgClient } from "@effect/sql-pg"
 import { FxRefresher } from "@tally/adapters/fx/FxRefresher"
+import type { IdempotencyStore } from "@tally/adapters/postgres/IdempotencyStore"
 import { LedgerVerifier } from "@tally/adapters/postgres/LedgerVerifier"
 import { Reconciler } from "@tally/adapters/postgres/Reconciler"
 import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
@@ -10,13 +11,16 @@ import { FetchHttpClient } from "effect/http"
 import { expireHolds } from "./ExpireHolds.ts"
 import { fxRefresh } from "./FxRefresh.ts"
 import { cronConfig, scheduled } from "./Job.ts"
+import { pruneIdempotency } from "./PruneIdempotency.ts"
 import { reconcile } from "./Reconcile.ts"
 
 export const SchedulerConfig = Config.all({
   expireCron: cronConfig("TALLY_CRON_EXPIRE_RESERVATIONS", "* * * * *"),
   expireBatchMax: Config.Int("TALLY_EXPIRE_BATCH_MAX").pipe(Config.withDefault(500)),
   fxRefreshCron: cronConfig("TALLY_CRON_FX_REFRESH", "0 * * * *"),
-  reconcileCron: cronConfig("TALLY_CRON_RECONCILE", "*/5 * * * *")
+  reconcileCron: cronConfig("TALLY_CRON_RECONCILE", "*/5 * * * *"),
+  pruneCron: cronConfig("TALLY_CRON_IDEMPOTENCY_PRUNE", "17 * * * *"),
+  retentionHours: Config.Int("TALLY_IDEMPOTENCY_RETENTION_HOURS").pipe(Config.withDefault(24))
 })
 
 /** Forks every job; they stop when the layer's scope closes. */
@@ -26,16 +30,22 @@ export const JobsLive = Layer.effectDiscard(
     const jobs = [
       scheduled(expireHolds({ cron: config.expireCron, batchMax: config.expireBatchMax })),
       scheduled(fxRefresh({ cron: config.fxRefreshCron })),
-      scheduled(reconcile({ cron: config.reconcileCron }))
+      scheduled(reconcile({ cron: config.reconcileCron })),
+      scheduled(pruneIdempotency({ cron: config.pruneCron, retentionHours: config.retentionHours }))
     ]
     for (const job of jobs) yield* Effect.forkScoped(job)
-    yield* Effect.logInfo("scheduler started: expire-holds, fx-refresh, reconcile")
+    yield* Effect.logInfo("scheduler started: expire-holds, fx-refresh, reconcile, prune-idempotency")
   })
 )
 
-/** The scheduler with the services its jobs use. Requires LedgerStore and PgClient (Server.ts has both). */
-export const SchedulerLive: Layer.Layer<never, Config.ConfigError, LedgerStore | PgClient.PgClient> = JobsLive.pipe(
-  Layer.provide(
-    Layer.mergeAll(LedgerVerifier.layer, Reconciler.layer, FxRefresher.layer.pipe(Layer.provide(FetchHttpClient.layer)))
+/** The scheduler with the services its jobs use. Requires LedgerStore, PgClient and IdempotencyStore. */
+export const SchedulerLive: Layer.Layer<never, Config.ConfigError, LedgerStore | PgClient.PgClient | IdempotencyStore> =
+  JobsLive.pipe(
+    Layer.provide(
+      Layer.mergeAll(
+        LedgerVerifier.layer,
+        Reconciler.layer,
+        FxRefresher.layer.pipe(Layer.provide(FetchHttpClient.layer))
+      )
+    )
   )
-)

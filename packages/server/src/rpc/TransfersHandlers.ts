@@ -1,16 +1,14 @@
 import { uuidv7 } from "@tally/adapters/Uuid"
 import type { AccountId } from "@tally/domain/Account"
-import type { TransferCommand } from "@tally/domain/CreateTransfer"
 import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { TransferId } from "@tally/domain/Transfer"
 import * as Transfers from "@tally/domain/usecases/Transfers"
 import { Effect } from "effect"
-import { CurrentPrincipal, type Principal } from "../api/Security.ts"
-import type { CreateTransfer } from "../api/TransfersApi.ts"
-import { derivedId } from "../DerivedId.ts"
+import { CurrentPrincipal } from "../api/Security.ts"
 import { viewerOf } from "../http/AccountsHandlers.ts"
-import { checkMetadata, invalidCursor, pageSize } from "../http/Paging.ts"
+import { invalidCursor, pageSize } from "../http/Paging.ts"
 import { entryJson, transferJson } from "../http/Wire.ts"
+import { toCommand } from "../TransferCommand.ts"
 import { idempotent } from "./Idempotency.ts"
 import {
   accountNotFound,
@@ -24,33 +22,12 @@ import {
 } from "./Refusals.ts"
 import { TransfersRpcs } from "./TransfersRpcs.ts"
 
-const toCommand = Effect.fnUntraced(function* (
-  payload: typeof CreateTransfer.Type,
-  principal: Principal,
-  idempotencyKey: string | undefined,
-  index: number,
-  batchId: string | null
-) {
-  const metadata = yield* checkMetadata(payload.metadata).pipe(Effect.mapError(invalid))
-  const id = payload.id ?? (idempotencyKey === undefined ? uuidv7() : derivedId(principal, idempotencyKey, index))
-  return {
-    id: id as TransferId,
-    debitAccountId: payload.debitAccountId as AccountId,
-    creditAccountId: payload.creditAccountId as AccountId,
-    amountMinor: BigInt(payload.amount),
-    pending: payload.pending ?? false,
-    timeoutSeconds: payload.timeoutSeconds ?? null,
-    metadata,
-    batchId
-  } satisfies TransferCommand
-})
-
 export const TransfersHandlers = TransfersRpcs.toLayer({
   "transfers.create": ({ idempotencyKey, ...request }) =>
     Effect.gen(function* () {
       const principal = yield* CurrentPrincipal
       const create = Effect.gen(function* () {
-        const cmd = yield* toCommand(request, principal, idempotencyKey, 0, null)
+        const cmd = yield* toCommand(request, principal, idempotencyKey, 0, null).pipe(Effect.mapError(invalid))
         return transferJson(yield* Transfers.create(cmd, viewerOf(principal)))
       }).pipe(Effect.catchTags({ TransferRefused: refused, TransferIdReused: reused, StoreUnavailable: storeDown }))
       return yield* idempotent({ principal, method: "transfers.create", key: idempotencyKey, request }, create)
@@ -106,7 +83,7 @@ export const TransfersHandlers = TransfersRpcs.toLayer({
       const batch = Effect.gen(function* () {
         const batchId = uuidv7()
         const cmds = yield* Effect.forEach(request.transfers, (t, i) =>
-          toCommand(t, principal, idempotencyKey, i, batchId)
+          toCommand(t, principal, idempotencyKey, i, batchId).pipe(Effect.mapError(invalid))
         )
         const transfers = yield* Transfers.createBatch(cmds, viewerOf(principal))
         return { transfers: transfers.map(transferJson) }

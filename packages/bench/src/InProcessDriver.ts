@@ -1,0 +1,46 @@
+// Tally's transfer use cases called directly on the PostgreSQL store: the ledger without any transport.
+import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
+import { LedgerStore } from "@tally/domain/ports/LedgerStore"
+import * as Transfers from "@tally/domain/usecases/Transfers"
+import { Effect, Layer } from "effect"
+import { Driver, failed, type Outcome, posted, refused } from "./Driver.ts"
+
+/** Anything but a ledger refusal is an error, named by its tag (StoreUnavailable, TransferIdReused, …). */
+const otherwise =
+  (transfers: number) =>
+  <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+    effect.pipe(
+      Effect.catch((error) => Effect.succeed<Outcome>(failed(transfers, error._tag))),
+      Effect.catchDefect(() => Effect.succeed<Outcome>(failed(transfers, "defect")))
+    )
+
+export const layer = Layer.effect(
+  Driver,
+  Effect.gen(function* () {
+    const store = yield* LedgerStore
+    return Driver.of({
+      name: "inprocess",
+      transfer: (cmd) =>
+        Transfers.create(cmd, null).pipe(
+          Effect.as(posted(1)),
+          Effect.catchTag("TransferRefused", (e) => Effect.succeed(refused(1, [e.code]))),
+          otherwise(1),
+          Effect.provideService(LedgerStore, store)
+        ),
+      batch: (cmds) =>
+        Transfers.createBatch(cmds, null).pipe(
+          Effect.as(posted(cmds.length)),
+          Effect.catchTag("BatchRefused", (e) =>
+            Effect.succeed(
+              refused(
+                cmds.length,
+                e.errors.map((item) => item.code)
+              )
+            )
+          ),
+          otherwise(cmds.length),
+          Effect.provideService(LedgerStore, store)
+        )
+    })
+  })
+).pipe(Layer.provide(PgLedgerStore.layer))

@@ -1,0 +1,33 @@
+// Everything a run is told by the CLI (or by a test).
+import type { Scenario } from "./Scenarios.ts"
+
+export const paths = ["inprocess", "http"] as const
+export type BenchPath = (typeof paths)[number]
+
+export interface BenchOptions {
+  readonly scenario: Scenario
+  readonly path: BenchPath
+  readonly mode: "closed" | "open"
+  readonly concurrency: number
+  /** Open loop: requests per second. */
+  readonly rate: number
+  /** Open loop: requests outstanding at most; more are dropped and counted. */
+  readonly maxInFlight: number
+  readonly durationSeconds: number
+  /** Stop after this many transfers instead of after `durationSeconds`. */
+  readonly transfersMax: number | undefined
+  /** Accounts to seed; the scenario's own count when undefined. */
+  readonly accounts: number | undefined
+  /** Transfers per batch (batched scenarios only). */
+  readonly batchSize: number
+  /** A PostgreSQL server to create the run's database on; undefined: embedded PostgreSQL in a temp dir. */
+  readonly databaseUrl: string | undefined
+  readonly baseline: "none" | "pgbench"
+  readonly outDir: string
+  /** Connections in Tally's pool (in-process, and TALLY_DB_POOL_MAX of the HTTP service). */
+  readonly poolMax: number
+  readonly keepDatabase: boolean
+  readonly progress: boolean
+  /** How the run was asked for, for the report. */
+  readonly command: string
+}

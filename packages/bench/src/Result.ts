@@ -1,0 +1,106 @@
+// A run's result: the JSON file's shape and the text summary printed at the end.
+
+import { type ActivityProfile, describeActivity } from "./DbActivity.ts"
+import type { PgbenchResult } from "./Pgbench.ts"
+import type { LoadSummary } from "./Recorder.ts"
+import { describePerTransfer, describeUsage, type ResourceUsage } from "./Resources.ts"
+import { type RetryCounts, totalRetries } from "./Retries.ts"
+import type { InvariantReport } from "./Verify.ts"
+
+export interface BenchResult {
+  readonly kind: "tally-bench-result"
+  readonly formatVersion: 1
+  readonly startedAt: string
+  readonly command: string
+  readonly machine: {
+    readonly cpus: number
+    readonly node: string
+    readonly platform: string
+    readonly postgres: string
+    readonly database: "embedded" | "external"
+  }
+  readonly scenario: {
+    readonly name: string
+    readonly description: string
+    readonly distribution: string
+    readonly accounts: number
+    readonly batchSize: number
+  }
+  readonly plan: {
+    readonly path: string
+    readonly mode: "closed" | "open"
+    readonly concurrency: number
+    readonly rate: number | null
+    readonly maxInFlight: number | null
+    readonly durationSeconds: number | null
+    readonly transfersMax: number | null
+    readonly poolMax: number
+  }
+  readonly seeding: { readonly method: string; readonly accounts: number; readonly seconds: number }
+  /** `retries` is null when they could not be read (the service exposes no metrics). */
+  readonly tally: LoadSummary & {
+    readonly retries: RetryCounts | null
+    readonly resources: ResourceUsage
+    readonly connections: ActivityProfile
+  }
+  readonly invariants: InvariantReport
+  readonly baseline:
+    | (PgbenchResult & {
+        readonly script: string
+        readonly resources: ResourceUsage
+        readonly connections: ActivityProfile
+        readonly invariants: InvariantReport
+      })
+    | null
+  /** Tally's transfers/s over pgbench's: the headline. */
+  readonly ratio: number | null
+}
+
+/** "uniform", "batch-100": what a ratio is "per scenario" for. */
+export const scenarioLabel = (r: BenchResult) =>
+  r.scenario.batchSize > 1 || r.scenario.name === "batch"
+    ? `${r.scenario.name}-${r.scenario.batchSize}`
+    : r.scenario.name
+
+const failures = (f: Readonly<Record<string, number>>) => {
+  const entries = Object.entries(f)
+  return entries.length === 0 ? "none" : entries.map(([code, n]) => `${code} ${n}`).join(", ")
+}
+
+const latency = (s: LoadSummary) =>
+  `p50 ${s.latencyMs.p50} · p95 ${s.latencyMs.p95} · p99 ${s.latencyMs.p99} · max ${s.latencyMs.max}`
+
+export const textSummary = (r: BenchResult, files: ReadonlyArray<string>): string => {
+  const t = r.tally
+  const plan =
+    r.plan.mode === "closed" ? `closed loop, ${r.plan.concurrency} workers` : `open loop, ${r.plan.rate} requests/s`
+  const lines = [
+    "",
+    `tally bench · ${scenarioLabel(r)} (${r.scenario.accounts} accounts, ${r.scenario.distribution}) · ${r.plan.path} · ${plan} · ${t.elapsedSeconds} s`,
+    `  transfers/s          ${t.transfersPerSecond}   (${t.transfersPosted} posted in ${t.requests} requests, ${t.requestsPerSecond} requests/s)`,
+    `  latency ms/request   ${latency(t)}`,
+    `  retries              ${t.retries === null ? "n/a (no metrics endpoint)" : `${totalRetries(t.retries)} ${JSON.stringify(t.retries)}`}`,
+    `  failures             ${failures(t.failures)}`,
+    ...(r.plan.mode === "open" ? [`  dropped requests     ${t.dropped}`] : []),
+    `  cpu                  ${describeUsage(t.resources)}`,
+    `  cpu ms/transfer      ${describePerTransfer(t.resources, t.transfersPosted)}`,
+    `  db connections       ${describeActivity(t.connections)}`,
+    `  invariants           ${r.invariants.ok ? `ok (${r.invariants.checks.length} checks)` : "BROKEN"}`
+  ]
+  if (r.baseline !== null) {
+    const b = r.baseline
+    lines.push(
+      `pgbench baseline · same SQL transfer, ${r.plan.concurrency} clients · ${b.elapsedSeconds} s`,
+      `  transfers/s          ${b.transfersPerSecond}   (${b.tps} tps)`,
+      `  latency ms/txn       ${latency(b)}`,
+      `  failures             ${failures(b.failures)}`,
+      `  cpu                  ${describeUsage(b.resources)}`,
+      `  cpu ms/transfer      ${describePerTransfer(b.resources, b.transfersPosted)}`,
+      `  db connections       ${describeActivity(b.connections)}`,
+      `  invariants           ${b.invariants.ok ? "ok" : "BROKEN"}`,
+      `ratio tally/pgbench    ${r.ratio}   (${scenarioLabel(r)}, ${r.plan.path})`
+    )
+  }
+  lines.push(...files.map((f) => `  → ${f}`), "")
+  return lines.join("\n")
+}

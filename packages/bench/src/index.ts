@@ -1,0 +1,5 @@
+export * as Bench from "./Bench.ts"
+export * as Distribution from "./Distribution.ts"
+export * as Driver from "./Driver.ts"
+export * as Scenarios from "./Scenarios.ts"
+export * as Verify from "./Verify.ts"
