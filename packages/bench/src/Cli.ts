@@ -14,7 +14,9 @@ const flags = {
     Flag.withDefault("uniform")
   ),
   path: Flag.Literals("path", paths).pipe(
-    Flag.withDescription("inprocess: the use cases on PostgreSQL; http: a `tally serve` process over HTTP"),
+    Flag.withDescription(
+      "inprocess: the use cases on PostgreSQL; http / rpc: a `tally serve` process over HTTP or RPC (WebSocket)"
+    ),
     Flag.withDefault("inprocess" as const)
   ),
   mode: Flag.Literals("mode", ["closed", "open"] as const).pipe(

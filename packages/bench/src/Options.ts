@@ -1,7 +1,7 @@
 // Everything a run is told by the CLI (or by a test).
 import type { Scenario } from "./Scenarios.ts"
 
-export const paths = ["inprocess", "http"] as const
+export const paths = ["inprocess", "http", "rpc"] as const
 export type BenchPath = (typeof paths)[number]
 
 export interface BenchOptions {

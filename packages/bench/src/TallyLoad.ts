@@ -13,21 +13,22 @@ import { reportProgress } from "./Progress.ts"
 import { Recorder } from "./Recorder.ts"
 import { describeUsage, startSampling } from "./Resources.ts"
 import { RetryProbe, retriesBetween } from "./Retries.ts"
+import * as RpcDriver from "./RpcDriver.ts"
 import { TallyProcess, type TallyProcessError } from "./TallyProcess.ts"
 import type { Workload } from "./Workload.ts"
 
 const say = (line: string) => Console.error(line)
 
-/** The HTTP path also leaves TallyProcess in the context (read optionally, for its CPU figures). */
+/** The HTTP and RPC paths also leave TallyProcess in the context (read optionally, for its CPU figures). */
 const driverLayer = (
   options: BenchOptions,
   db: BenchDatabaseShape
 ): Layer.Layer<Driver | RetryProbe, Config.ConfigError | TallyProcessError, PgClient.PgClient> =>
-  options.path === "http"
-    ? Layer.mergeAll(HttpDriver.layer, RetryProbe.scraped).pipe(
+  options.path === "inprocess"
+    ? Layer.merge(InProcessDriver.layer, RetryProbe.inProcess)
+    : Layer.mergeAll(options.path === "http" ? HttpDriver.layer : RpcDriver.layer, RetryProbe.scraped).pipe(
         Layer.provideMerge(TallyProcess.layer({ databaseUrl: db.url, poolMax: options.poolMax }))
       )
-    : Layer.merge(InProcessDriver.layer, RetryProbe.inProcess)
 
 export const loadTally = (options: BenchOptions, db: BenchDatabaseShape, workload: Workload) =>
   Effect.gen(function* () {
