@@ -207,3 +207,36 @@ layer(TestServer(), { timeout: 120_000 })("HTTP /v1/transfers", (it) => {
     })
   )
 })
+
+layer(TestServer(), { timeout: 120_000 })("HTTP FX", (it) => {
+  it.effect("rates are listed, and a cross-currency transfer converts at the cached rate through FX liquidity", () =>
+    Effect.gen(function* () {
+      // the fx-refresh job loads the bundled snapshot at start (forked): wait for it
+      let rates = yield* call("GET", "/v1/fx/rates?base=EUR&quote=USD")
+      for (let i = 0; i < 100 && rates.body.rates.length === 0; i++) {
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+        rates = yield* call("GET", "/v1/fx/rates?base=EUR&quote=USD")
+      }
+      assert.strictEqual(rates.status, 200)
+      assert.strictEqual(rates.body.rates.length, 1)
+      const rate = rates.body.rates[0] as { rate: string; source: string; asOf: string }
+      assert.match(rate.source, /^snapshot:/)
+
+      const world = yield* open("EUR", true)
+      const eur = yield* open("EUR")
+      const usd = yield* open("USD")
+      yield* transfer({ debitAccountId: world, creditAccountId: eur, amount: "100000" })
+      const fx = yield* transfer({ debitAccountId: eur, creditAccountId: usd, amount: "10000" })
+      assert.strictEqual(fx.status, 201, JSON.stringify(fx.body))
+      assert.strictEqual(fx.body.currency, "EUR")
+      assert.strictEqual(fx.body.creditCurrency, "USD")
+      assert.strictEqual(fx.body.fx.rate, rate.rate)
+      // 100.00 EUR at the rate, rounded down to cents
+      const [whole, fraction = ""] = rate.rate.split(".")
+      const expected = (10000n * BigInt(whole! + fraction)) / 10n ** BigInt(fraction.length)
+      assert.strictEqual(fx.body.creditAmount, expected.toString())
+      assert.strictEqual((yield* balance(usd)).posted, expected.toString())
+      assert.strictEqual((yield* balance(eur)).posted, "90000")
+    })
+  )
+})
