@@ -12,7 +12,7 @@ CREATE TABLE transfers (
   status text NOT NULL CHECK (status IN ('initiated', 'pending', 'posted', 'voided', 'expired', 'failed')),
   failure_code text,
   posted_amount bigint,
-  timeout_seconds integer CHECK (timeout_seconds > 0),
+  timeout_seconds integer,
   expires_at timestamptz,
   fx_rate numeric CHECK (fx_rate > 0),
   fx_source text,
@@ -29,6 +29,8 @@ CREATE TABLE transfers (
   CONSTRAINT transfers_posted_amount CHECK (
     (status = 'posted') = (posted_amount IS NOT NULL) AND (posted_amount IS NULL OR (posted_amount > 0 AND posted_amount <= amount))
   ),
+  -- a refused request is stored as asked (e.g. with the non-positive timeout it was refused for)
+  CONSTRAINT transfers_timeout_positive CHECK (status = 'failed' OR timeout_seconds IS NULL OR timeout_seconds > 0),
   CONSTRAINT transfers_distinct_accounts CHECK (status = 'failed' OR debit_account_id <> credit_account_id),
   CONSTRAINT transfers_fx_all_or_nothing CHECK (
     (fx_rate IS NULL) = (fx_source IS NULL) AND (fx_rate IS NULL) = (fx_as_of IS NULL)

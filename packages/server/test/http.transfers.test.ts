@@ -240,3 +240,37 @@ layer(TestServer(), { timeout: 120_000 })("HTTP FX", (it) => {
     })
   )
 })
+
+layer(TestServer(), { timeout: 60_000 })("HTTP refusals that are stored as asked", (it) => {
+  it.effect("a zero or negative timeout, or a zero amount, is a 422 with a stored failed transfer", () =>
+    Effect.gen(function* () {
+      const a = yield* open("EUR", true)
+      const b = yield* open("EUR")
+      for (const [body, code] of [
+        [
+          { debitAccountId: a, creditAccountId: b, amount: "5", pending: true, timeoutSeconds: 0 },
+          "timeout_must_be_positive"
+        ],
+        [
+          { debitAccountId: a, creditAccountId: b, amount: "5", pending: true, timeoutSeconds: -5 },
+          "timeout_must_be_positive"
+        ],
+        [{ debitAccountId: a, creditAccountId: b, amount: "0" }, "amount_must_be_positive"],
+        [{ debitAccountId: a, creditAccountId: b, amount: "5", timeoutSeconds: 10 }, "timeout_requires_pending"]
+      ] as const) {
+        const reply = yield* transfer(body)
+        assert.strictEqual(reply.status, 422, JSON.stringify(reply.body))
+        assert.strictEqual(reply.body.code, code)
+        assert.strictEqual((yield* call("GET", `/v1/transfers/${reply.body.transferId}`)).body.status, "failed")
+      }
+      const huge = yield* transfer({
+        debitAccountId: a,
+        creditAccountId: b,
+        amount: "5",
+        pending: true,
+        timeoutSeconds: 2 ** 40
+      })
+      assert.strictEqual(huge.status, 400)
+    })
+  )
+})

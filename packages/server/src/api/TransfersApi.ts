@@ -32,7 +32,10 @@ export const CreateTransfer = Schema.Struct({
   creditAccountId: Uuid,
   amount: Amount,
   pending: Schema.optionalKey(Schema.Boolean),
-  timeoutSeconds: Schema.optionalKey(Schema.Int),
+  /** Seconds until the hold expires; stored as int4. */
+  timeoutSeconds: Schema.optionalKey(
+    Schema.Int.check(Schema.isBetween({ minimum: -2_147_483_648, maximum: 2_147_483_647 }))
+  ),
   metadata: Schema.optionalKey(Metadata)
 }).annotate({ identifier: "CreateTransfer" })
 
