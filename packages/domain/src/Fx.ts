@@ -4,7 +4,7 @@ import { exponentOf } from "./Money.ts"
 
 /** Positive decimal string, e.g. "1.0834": one major unit of `base` buys `rate` major units of `quote`. */
 export const FxRate = Schema.String.check(
-  Schema.isPattern(/^[0-9]{1,18}(\.[0-9]{1,18})?$/, { message: 'expected a decimal rate like "1.0834"' }),
+  Schema.isPattern(/^[0-9]{1,18}(\.[0-9]{1,18})?$/u, { message: 'expected a decimal rate like "1.0834"' }),
   Schema.makeFilter((rate: string) => /[1-9]/.test(rate) || "expected a rate greater than 0")
 )
 

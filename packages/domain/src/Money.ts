@@ -62,7 +62,10 @@ export const currencies: ReadonlyMap<string, number> = new Map([
 
 /** A supported ISO 4217 code; decoding an unknown code fails with `unknown currency "XYZ"`. */
 export const CurrencyCode = Schema.String.check(
-  Schema.makeFilter((code: string) => currencies.has(code) || `unknown currency ${JSON.stringify(code)}`)
+  Schema.makeFilter((code: string) => currencies.has(code) || `unknown currency ${JSON.stringify(code)}`, {
+    // documented as the list of supported codes (OpenAPI, RPC schemas)
+    toJsonSchema: () => ({ enum: [...currencies.keys()] })
+  })
 ).pipe(Schema.brand("CurrencyCode"))
 export type CurrencyCode = typeof CurrencyCode.Type
 
@@ -77,7 +80,8 @@ export const amountDigitsMax = 30
 
 /** Wire string of digits ⇄ bigint minor units: `"1050"` ⇄ `1050n`. No sign, no decimals, no blanks. */
 export const AmountMinor = Schema.String.check(
-  Schema.isPattern(new RegExp(`^[0-9]{1,${amountDigitsMax}}$`), {
+  // the `u` flag lets the pattern be exported to JSON Schema
+  Schema.isPattern(new RegExp(`^[0-9]{1,${amountDigitsMax}}$`, "u"), {
     message: `expected a string of 1 to ${amountDigitsMax} digits (minor units)`
   })
 ).pipe(Schema.decodeTo(Schema.BigInt, SchemaTransformation.bigintFromString))

@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { Forbidden, NotFound } from "./Problems.ts"
 import { ApiKeyAuth } from "./Security.ts"
-import { Uuid } from "./Wire.ts"
+import { Text, Uuid } from "./Wire.ts"
 
 export const ApiKeyJson = Schema.Struct({
   id: Schema.String,
@@ -19,9 +19,9 @@ export const CreatedApiKeyJson = Schema.Struct({
 }).annotate({ identifier: "CreatedApiKey" })
 
 export const CreateApiKey = Schema.Struct({
-  name: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  name: Schema.optionalKey(Text(200)),
   ownerId: Schema.optionalKey(Uuid),
-  ownerName: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)))
+  ownerName: Schema.optionalKey(Text(200))
 }).annotate({
   identifier: "CreateApiKey",
   description:

@@ -54,6 +54,12 @@ export class TooManyRequests extends HttpApiError.Problem<TooManyRequests>()(
   { code: Schema.String, retryAfterSeconds: Schema.Number }
 ) {}
 
+export class PayloadTooLarge extends HttpApiError.Problem<PayloadTooLarge>()(
+  "PayloadTooLarge",
+  { type: "urn:tally:problem:body-too-large", status: 413, title: "Request body too large" },
+  { code: Schema.String }
+) {}
+
 export class Unavailable extends HttpApiError.Problem<Unavailable>()(
   "Unavailable",
   { type: "urn:tally:problem:unavailable", status: 503, title: "Service unavailable" },

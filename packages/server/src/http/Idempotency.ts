@@ -16,9 +16,12 @@ const EXCLUDED = ["/v1/api-keys", "/rpc"]
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
-const problem = (status: number, code: string, title: string, detail: string) =>
+// the same type and title as the documented problems of that status (api/Problems.ts: Unprocessable, Conflict)
+const problem = (status: 409 | 422, code: string, detail: string) =>
   HttpServerResponse.jsonUnsafe(
-    { type: `urn:tally:problem:${code.replaceAll("_", "-")}`, status, title, code, detail },
+    status === 422
+      ? { type: "urn:tally:problem:unprocessable", status, title: "The request was refused", code, detail }
+      : { type: "urn:tally:problem:conflict", status, title: "Conflict", code, detail },
     { status, contentType: "application/problem+json" }
   )
 
@@ -44,20 +47,10 @@ export const IdempotencyMiddleware = HttpRouter.middleware(
         if (claim === undefined) return yield* httpEffect // expired between claim and read: run it
         if (claim !== "claimed") {
           if (claim.requestHash !== requestHash) {
-            return problem(
-              422,
-              "idempotency_key_reused",
-              "Idempotency key reused",
-              "this key was used with another body"
-            )
+            return problem(422, "idempotency_key_reused", "this key was used with another body")
           }
           if (claim.state === "in_flight") {
-            return problem(
-              409,
-              "idempotency_key_in_flight",
-              "Request in flight",
-              "the first request with this key still runs"
-            )
+            return problem(409, "idempotency_key_in_flight", "the first request with this key still runs")
           }
           const status = claim.status ?? 200
           return HttpServerResponse.text(claim.body ?? "", {

@@ -23,8 +23,25 @@ export const invalidCursor = () =>
     errors: [{ path: ["query", "cursor"], message: "unknown cursor" }]
   })
 
+/** PostgreSQL text and jsonb refuse NUL characters and unpaired surrogates: such JSON is not storable. */
+export const storableJson = (value: unknown): boolean => {
+  if (typeof value === "string") return value.isWellFormed() && !value.includes("\u0000")
+  if (Array.isArray(value)) return value.every(storableJson)
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).every(([k, v]) => storableJson(k) && storableJson(v))
+  }
+  return true
+}
+
 export const checkMetadata = Effect.fn("checkMetadata")(function* (metadata: Record<string, unknown> | undefined) {
   if (metadata === undefined) return null
+  if (!storableJson(metadata)) {
+    return yield* new ValidationFailed({
+      code: "metadata_not_storable",
+      detail: "metadata strings may not contain NUL characters or unpaired UTF-16 surrogates",
+      errors: [{ path: ["payload", "metadata"], message: "NUL or unpaired surrogate in a key or string" }]
+    })
+  }
   const config = yield* ServerConfig
   const bytes = Buffer.byteLength(JSON.stringify(metadata), "utf8")
   if (bytes > config.metadataBytesMax) {
