@@ -2,7 +2,7 @@
 // `tally_db_transaction_retries_total{reason}`; durations in `tally_db_transaction_duration_seconds`.
 import type { PgClient } from "@effect/sql-pg"
 import { StoreUnavailable } from "@tally/domain/ports/StoreError"
-import { Config, Context, Duration, Effect, Layer, Metric, Option, Schedule } from "effect"
+import { Cause, Config, Context, Duration, Effect, Layer, Metric, Option, Schedule } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 
 export type Isolation = "read_committed" | "serializable"
@@ -75,15 +75,21 @@ export const withRetries = <A, E, R>(
   config: TransactionConfigShape,
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | StoreUnavailable, R> => {
-  const once = sql
-    .withTransaction(effect)
-    .pipe(
-      Effect.mapError((error) =>
-        SqlError.isSqlError(error)
-          ? new StoreUnavailable({ message: `database: ${error.message}`, cause: error })
-          : error
+  const unavailable = (error: SqlError.SqlError) =>
+    new StoreUnavailable({ message: `database: ${error.message}`, cause: error })
+  const once = (sql.withTransaction(effect) as Effect.Effect<A, E | SqlError.SqlError | StoreUnavailable, R>).pipe(
+    // A connection lost mid-transaction makes the ROLLBACK (or the COMMIT's cleanup) fail as well, and effect/sql
+    // reports that as a defect. It is still a lost connection: surface it as the retryable failure it is.
+    Effect.catchCause((cause) => {
+      const lost = cause.reasons.find(
+        (r) => Cause.isDieReason(r) && SqlError.isSqlError(r.defect) && r.defect.isRetryable
       )
-    ) as Effect.Effect<A, E | StoreUnavailable, R>
+      return lost !== undefined && Cause.isDieReason(lost)
+        ? Effect.fail(unavailable(lost.defect as SqlError.SqlError))
+        : Effect.failCause(cause)
+    }),
+    Effect.mapError((error) => (SqlError.isSqlError(error) ? unavailable(error) : error))
+  ) as Effect.Effect<A, E | StoreUnavailable, R>
   const isolated =
     config.isolation === "serializable"
       ? Effect.provideService(once, SqlClient.BeginTransaction, BEGIN_SERIALIZABLE)

@@ -223,11 +223,20 @@ type HoldAction =
   | { readonly _tag: "void" }
   | { readonly _tag: "expire" }
 
+/** What a hold that this very call already settled looks like (its first attempt's COMMIT got no answer). */
+const settledBy = (action: HoldAction, transfer: Transfer): boolean =>
+  action._tag === "post"
+    ? transfer.status === "posted" &&
+      (action.amountMinor === undefined || transfer.postedAmountMinor === action.amountMinor)
+    : transfer.status === (action._tag === "void" ? "voided" : "expired")
+
 const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) =>
   Effect.gen(function* () {
     const store = yield* LedgerStore
+    let attempt = 0
     return yield* store.transact(
       Effect.gen(function* () {
+        attempt++
         const now = yield* DateTime.now
         const found = Option.getOrUndefined(yield* store.lockTransfer(id))
         const ids = found === undefined ? [] : [found.debitAccountId, found.creditAccountId]
@@ -243,6 +252,8 @@ const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) 
               ? decideVoid(transfer, accounts.values(), now)
               : decideExpire(transfer, accounts.values(), now)
         if (decision._tag === "Refused") {
+          // a retry after a connection lost around COMMIT may find the hold settled by its own first attempt
+          if (attempt > 1 && transfer !== undefined && settledBy(action, transfer)) return transfer
           return yield* new TransferRefused({ code: decision.code, transferId: id })
         }
         yield* store
