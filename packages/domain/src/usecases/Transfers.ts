@@ -5,8 +5,9 @@ import { decideBatch } from "../Batch.ts"
 import { decideTransfer, type FxContext, type Limits, type TransferCommand } from "../CreateTransfer.ts"
 import { decideExpire, decidePost, decideVoid, type HoldDecision } from "../Hold.ts"
 import type { CurrencyCode } from "../Money.ts"
-import { type Changes, LedgerStore } from "../ports/LedgerStore.ts"
+import { type Changes, LedgerStore, type ListEntries, type ListTransfers } from "../ports/LedgerStore.ts"
 import type { Transfer, TransferId } from "../Transfer.ts"
+import * as Accounts from "./Accounts.ts"
 
 /** Ledger limits (configured by the server from TALLY_* settings). */
 export class LedgerLimits extends Context.Reference<Limits & { readonly batchSizeMax: number }>(
@@ -303,4 +304,19 @@ export const get = Effect.fn("Transfers.get")(function* (id: TransferId, viewer:
   const [transfer] = yield* store.getTransfers([id], viewer)
   if (transfer === undefined) return yield* new TransferNotFound({ transferId: id })
   return transfer
+})
+
+/** Transfers `viewer` may see (it created them or owns one side), filtered, a page at a time. */
+export const list = Effect.fn("Transfers.list")(function* (
+  query: Omit<ListTransfers, "ownerId">,
+  viewer: OwnerId | null
+) {
+  return yield* (yield* LedgerStore).listTransfers({ ...query, ownerId: viewer })
+})
+
+/** The journal of one account, in write order; another owner's account reads as not found. */
+export const entries = Effect.fn("Transfers.entries")(function* (query: ListEntries, viewer: OwnerId | null) {
+  const store = yield* LedgerStore
+  yield* Accounts.get(query.accountId, viewer)
+  return yield* store.listEntries(query)
 })

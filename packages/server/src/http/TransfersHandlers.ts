@@ -1,5 +1,5 @@
 import { uuidv7 } from "@tally/adapters/Uuid"
-import type { AccountId, OwnerId } from "@tally/domain/Account"
+import type { AccountId } from "@tally/domain/Account"
 import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { TransferId } from "@tally/domain/Transfer"
 import * as Transfers from "@tally/domain/usecases/Transfers"
@@ -48,14 +48,15 @@ export const TransfersHandlers = HttpApiBuilder.group(Api, "transfers", (handler
       Effect.gen(function* () {
         const principal = yield* CurrentPrincipal
         const limit = yield* pageSize(query.limit)
-        const store = yield* LedgerStore
-        const page = yield* store.listTransfers({
-          accountId: (query.accountId ?? null) as AccountId | null,
-          status: query.status ?? null,
-          ownerId: viewerOf(principal),
-          cursor: query.cursor ?? null,
-          limit
-        })
+        const page = yield* Transfers.list(
+          {
+            accountId: (query.accountId ?? null) as AccountId | null,
+            status: query.status ?? null,
+            cursor: query.cursor ?? null,
+            limit
+          },
+          viewerOf(principal)
+        )
         return { items: page.items.map(transferJson), nextCursor: page.nextCursor }
       }).pipe(Effect.catchTags({ InvalidCursor: () => Effect.fail(invalidCursor()), StoreUnavailable: storeDown }))
     )
@@ -107,19 +108,19 @@ export const TransfersHandlers = HttpApiBuilder.group(Api, "transfers", (handler
       Effect.gen(function* () {
         const principal = yield* CurrentPrincipal
         const limit = yield* pageSize(query.limit)
-        const store = yield* LedgerStore
-        const account = yield* store.getAccount(params.id as AccountId)
-        const viewer = viewerOf(principal)
-        if (account._tag === "None" || (viewer !== null && account.value.ownerId !== (viewer as OwnerId))) {
-          return yield* new NotFound({ code: "account_not_found", detail: `no account ${params.id}` })
-        }
-        const page = yield* store.listEntries({
-          accountId: params.id as AccountId,
-          cursor: query.cursor ?? null,
-          limit
-        })
+        const page = yield* Transfers.entries(
+          { accountId: params.id as AccountId, cursor: query.cursor ?? null, limit },
+          viewerOf(principal)
+        )
         return { items: page.items.map(entryJson), nextCursor: page.nextCursor }
-      }).pipe(Effect.catchTags({ InvalidCursor: () => Effect.fail(invalidCursor()), StoreUnavailable: storeDown }))
+      }).pipe(
+        Effect.catchTags({
+          AccountNotFound: (e) =>
+            Effect.fail(new NotFound({ code: "account_not_found", detail: `no account ${e.accountId}` })),
+          InvalidCursor: () => Effect.fail(invalidCursor()),
+          StoreUnavailable: storeDown
+        })
+      )
     )
 )
 

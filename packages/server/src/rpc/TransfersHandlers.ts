@@ -1,6 +1,5 @@
 import { uuidv7 } from "@tally/adapters/Uuid"
 import type { AccountId } from "@tally/domain/Account"
-import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { TransferId } from "@tally/domain/Transfer"
 import * as Transfers from "@tally/domain/usecases/Transfers"
 import { Effect } from "effect"
@@ -43,14 +42,15 @@ export const TransfersHandlers = TransfersRpcs.toLayer({
     Effect.gen(function* () {
       const principal = yield* CurrentPrincipal
       const limit = yield* pageSize(query.limit).pipe(Effect.mapError(invalid))
-      const store = yield* LedgerStore
-      const page = yield* store.listTransfers({
-        accountId: (query.accountId ?? null) as AccountId | null,
-        status: query.status ?? null,
-        ownerId: viewerOf(principal),
-        cursor: query.cursor ?? null,
-        limit
-      })
+      const page = yield* Transfers.list(
+        {
+          accountId: (query.accountId ?? null) as AccountId | null,
+          status: query.status ?? null,
+          cursor: query.cursor ?? null,
+          limit
+        },
+        viewerOf(principal)
+      )
       return { items: page.items.map(transferJson), nextCursor: page.nextCursor }
     }).pipe(
       Effect.catchTags({ InvalidCursor: () => Effect.fail(invalid(invalidCursor())), StoreUnavailable: storeDown })
@@ -102,15 +102,16 @@ export const TransfersHandlers = TransfersRpcs.toLayer({
     Effect.gen(function* () {
       const principal = yield* CurrentPrincipal
       const size = yield* pageSize(limit).pipe(Effect.mapError(invalid))
-      const store = yield* LedgerStore
-      const viewer = viewerOf(principal)
-      const account = yield* store.getAccount(accountId as AccountId)
-      if (account._tag === "None" || (viewer !== null && account.value.ownerId !== viewer)) {
-        return yield* accountNotFound({ accountId })
-      }
-      const page = yield* store.listEntries({ accountId: accountId as AccountId, cursor: cursor ?? null, limit: size })
+      const page = yield* Transfers.entries(
+        { accountId: accountId as AccountId, cursor: cursor ?? null, limit: size },
+        viewerOf(principal)
+      )
       return { items: page.items.map(entryJson), nextCursor: page.nextCursor }
     }).pipe(
-      Effect.catchTags({ InvalidCursor: () => Effect.fail(invalid(invalidCursor())), StoreUnavailable: storeDown })
+      Effect.catchTags({
+        AccountNotFound: accountNotFound,
+        InvalidCursor: () => Effect.fail(invalid(invalidCursor())),
+        StoreUnavailable: storeDown
+      })
     )
 })
