@@ -1,5 +1,6 @@
 // Static checks of the operational assets: docker-compose.yml, Dockerfile, Prometheus config,
 // Grafana provisioning and dashboards. No Docker engine, Prometheus or Grafana is needed.
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import client from "prom-client"
@@ -447,5 +448,40 @@ describe("metric names", () => {
         expect(label, `${name}{${label}}`).not.toMatch(/(^|_)(id|user|account|url|path|email)$/)
       }
     }
+  })
+})
+
+// --- Prometheus alerting rules -----------------------------------------------------------------------
+
+describe("prometheus/alerts.yml", () => {
+  const rules = (
+    parseYaml("prometheus/alerts.yml") as {
+      groups: Array<{ name: string; rules: Array<{ alert: string; expr: string }> }>
+    }
+  ).groups.flatMap((g) => g.rules)
+
+  it("is loaded by prometheus.yml and mounted by docker-compose", () => {
+    const config = parseYaml("prometheus/prometheus.yml") as { rule_files?: Array<string> }
+    expect(config.rule_files).toContain("/etc/prometheus/alerts.yml")
+    expect(fs.readFileSync(path.join(repoRoot, "docker-compose.yml"), "utf8")).toContain(
+      "./prometheus/alerts.yml:/etc/prometheus/alerts.yml"
+    )
+  })
+
+  it("alerts only on documented metrics", () => {
+    expect(rules.length).toBeGreaterThan(0)
+    for (const rule of rules) {
+      for (const series of promqlNames(rule.expr).series) {
+        if (series === "up") continue
+        expect(resolveSeriesName(series), `${rule.alert}: unknown metric ${series}`).toBeDefined()
+      }
+    }
+  })
+
+  it.skipIf(!fs.existsSync("/usr/bin/promtool"))("passes promtool check rules", () => {
+    const out = execFileSync("/usr/bin/promtool", ["check", "rules", path.join(repoRoot, "prometheus/alerts.yml")], {
+      encoding: "utf8"
+    })
+    expect(out).toContain("SUCCESS")
   })
 })
