@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
-import { ageMillis, convert, convertMinor, FxRate, isStale, parseRate } from "../src/Fx.ts"
+import { ageMillis, convert, convertMinor, FxRate, isStale, parseRate } from "../../domain/src/Fx.ts"
 import { cc, EUR, JPY, later, now, quote, USD } from "./fixtures.ts"
 
 describe("Fx", () => {

@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { Account, AccountId } from "../src/Account.ts"
-import type { BatchDecision, FxFor } from "../src/Batch.ts"
-import { decideBatch } from "../src/Batch.ts"
-import type { TransferCommand } from "../src/CreateTransfer.ts"
+import type { Account, AccountId } from "../../domain/src/Account.ts"
+import type { BatchDecision, FxFor } from "../../domain/src/Batch.ts"
+import { decideBatch } from "../../domain/src/Batch.ts"
+import type { TransferCommand } from "../../domain/src/CreateTransfer.ts"
 import { account, accountId, command, EUR, limits, now, quote, transferId, USD } from "./fixtures.ts"
 
 const accounts = (...list: Array<Account>): ReadonlyMap<AccountId, Account> => new Map(list.map((a) => [a.id, a]))

@@ -1,11 +1,11 @@
 import { DateTime } from "effect"
-import type { Account as AccountT } from "../src/Account.ts"
-import { AccountId, openAccount } from "../src/Account.ts"
-import type { Limits, TransferCommand } from "../src/CreateTransfer.ts"
-import type { FxQuote } from "../src/Fx.ts"
-import type { CurrencyCode as CurrencyCodeT } from "../src/Money.ts"
-import { CurrencyCode } from "../src/Money.ts"
-import { TransferId } from "../src/Transfer.ts"
+import type { Account as AccountT } from "../../domain/src/Account.ts"
+import { AccountId, openAccount } from "../../domain/src/Account.ts"
+import type { Limits, TransferCommand } from "../../domain/src/CreateTransfer.ts"
+import type { FxQuote } from "../../domain/src/Fx.ts"
+import type { CurrencyCode as CurrencyCodeT } from "../../domain/src/Money.ts"
+import { CurrencyCode } from "../../domain/src/Money.ts"
+import { TransferId } from "../../domain/src/Transfer.ts"
 
 export const now = DateTime.makeUnsafe("2026-01-01T00:00:00Z")
 export const later = (seconds: number, from: DateTime.Utc = now): DateTime.Utc =>

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 
-const src = new URL("../src/", import.meta.url).pathname
+const src = new URL("../../domain/src/", import.meta.url).pathname
 
 const files = (dir: string): Array<string> =>
   readdirSync(dir, { withFileTypes: true }).flatMap((d) =>

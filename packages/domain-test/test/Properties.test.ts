@@ -1,11 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
-import type { Account } from "../src/Account.ts"
-import type { TransferCommand } from "../src/CreateTransfer.ts"
-import { signedMinor } from "../src/Entry.ts"
-import * as Reference from "../src/Reference.ts"
-import type { Transfer, TransferId } from "../src/Transfer.ts"
-import { canTransition, isTerminal } from "../src/Transfer.ts"
+import type { Account } from "../../domain/src/Account.ts"
+import type { TransferCommand } from "../../domain/src/CreateTransfer.ts"
+import { signedMinor } from "../../domain/src/Entry.ts"
+import * as Reference from "../../domain/src/Reference.ts"
+import type { Transfer, TransferId } from "../../domain/src/Transfer.ts"
+import { canTransition, isTerminal } from "../../domain/src/Transfer.ts"
 import { account, cc, command, later, limits, now, quote, transferId } from "./fixtures.ts"
 
 const currencies = [cc("EUR"), cc("USD"), cc("JPY"), cc("BHD")]

@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { Account } from "../src/Account.ts"
-import type { Entry } from "../src/Entry.ts"
-import { checkInvariants } from "../src/Invariants.ts"
-import * as Reference from "../src/Reference.ts"
-import type { Transfer } from "../src/Transfer.ts"
+import type { Account } from "../../domain/src/Account.ts"
+import type { Entry } from "../../domain/src/Entry.ts"
+import { checkInvariants } from "../../domain/src/Invariants.ts"
+import * as Reference from "../../domain/src/Reference.ts"
+import type { Transfer } from "../../domain/src/Transfer.ts"
 import { account, accountId, command, EUR, limits, now, quote, transferId, USD } from "./fixtures.ts"
 
 /** world → alice 1000 EUR; alice → bob 300 EUR; alice holds 200 for bob; alice → carol (USD) 100 EUR. */

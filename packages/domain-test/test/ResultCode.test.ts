@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
-import { codes, rank, resultCodes } from "../src/ResultCode.ts"
+import { codes, rank, resultCodes } from "../../domain/src/ResultCode.ts"
 
 const doc = readFileSync(new URL("../../../docs/reference/result-codes.md", import.meta.url), "utf8")
 

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { assertTransition, canTransition, isTerminal, statuses, terminalStatuses } from "../src/Transfer.ts"
+import { assertTransition, canTransition, isTerminal, statuses, terminalStatuses } from "../../domain/src/Transfer.ts"
 
 const legal: ReadonlyArray<readonly [string, string]> = [
   ["initiated", "pending"],

@@ -1,11 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { Account } from "../src/Account.ts"
-import type { FxContext, TransferCommand } from "../src/CreateTransfer.ts"
-import { decideTransfer } from "../src/CreateTransfer.ts"
-import type { HoldDecision } from "../src/Hold.ts"
-import { decideExpire, decidePost, decideVoid } from "../src/Hold.ts"
-import type { ResultCode } from "../src/ResultCode.ts"
-import type { Transfer } from "../src/Transfer.ts"
+import type { Account } from "../../domain/src/Account.ts"
+import type { FxContext, TransferCommand } from "../../domain/src/CreateTransfer.ts"
+import { decideTransfer } from "../../domain/src/CreateTransfer.ts"
+import type { HoldDecision } from "../../domain/src/Hold.ts"
+import { decideExpire, decidePost, decideVoid } from "../../domain/src/Hold.ts"
+import type { ResultCode } from "../../domain/src/ResultCode.ts"
+import type { Transfer } from "../../domain/src/Transfer.ts"
 import { account, accountId, command, EUR, later, limits, now, quote, USD } from "./fixtures.ts"
 
 const payer = account(1, EUR, { postedMinor: 1000n })
