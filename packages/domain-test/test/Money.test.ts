@@ -1,6 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result, Schema } from "effect"
-import { AmountMinor, CurrencyCode, currencies, exponentOf, formatMinor, PositiveAmountMinor } from "../../domain/src/Money.ts"
+import {
+  AmountMinor,
+  CurrencyCode,
+  currencies,
+  exponentOf,
+  formatMinor,
+  PositiveAmountMinor
+} from "../../domain/src/Money.ts"
 import { cc } from "./fixtures.ts"
 
 const decodeAmount = Schema.decodeUnknownResult(AmountMinor)
