@@ -66,8 +66,6 @@ export const StoresLive = Layer.mergeAll(
 )
 
 export const ApiRoutes = Layer.mergeAll(
-  // first: the first global middleware registered is the outermost, so it sees every answer (413, 429, …)
-  HttpMetricsMiddleware,
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
     Layer.provide(
       Layer.mergeAll(SystemHandlers, AccountsHandlers, TransfersHandlers, FxHandlers, ApiKeysHandlers).pipe(
@@ -77,9 +75,15 @@ export const ApiRoutes = Layer.mergeAll(
   ),
   HttpApiScalar.layer(Api, { path: "/docs" }),
   RpcRoutes,
-  IdempotencyMiddleware,
-  RateLimitMiddleware,
-  EdgeMiddleware
+  IdempotencyMiddleware
+).pipe(
+  // Global middleware wraps in registration order, the first registered outermost; `provideMerge` builds (and so
+  // registers) its argument first. Outermost to innermost: metrics see every answer; the edge sets the request
+  // id and the body limit before anything reads the body; rate limiting comes before any database work;
+  // idempotency sits right around the routes.
+  Layer.provideMerge(RateLimitMiddleware),
+  Layer.provideMerge(EdgeMiddleware),
+  Layer.provideMerge(HttpMetricsMiddleware)
 )
 
 /** The HTTP server on `host:port` (port 0 = any free port, for tests). */

@@ -3,7 +3,7 @@ import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { call, TestServer } from "./support/TestServer.ts"
 
-const count = (table: "transfers" | "entries") =>
+const count = (table: "transfers" | "entries" | "idempotency_keys") =>
   Effect.flatMap(PgClient.PgClient, (sql) => sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql(table)}`).pipe(
     Effect.map((rows) => rows[0]!.n)
   )
@@ -85,9 +85,16 @@ layer(TestServer(), { timeout: 120_000 })("HTTP /v1/transfers", (it) => {
         assert.strictEqual(reply.body.code, "validation_failed")
         assert.deepStrictEqual(reply.body.errors[0].path, ["payload", field])
       }
-      const huge = yield* call("POST", "/v1/transfers", { rawBody: JSON.stringify({ pad: "x".repeat(2_000_000) }) })
+      const keysBefore = yield* count("idempotency_keys")
+      const huge = yield* call("POST", "/v1/transfers", {
+        rawBody: JSON.stringify({ pad: "x".repeat(2_000_000) }),
+        headers: { "idempotency-key": "huge" }
+      })
       assert.strictEqual(huge.status, 413)
       assert.strictEqual(huge.body.code, "body_too_large")
+      assert.isString(huge.headers.get("x-request-id"))
+      // the body limit applies before the idempotency middleware reads the body or claims the key
+      assert.strictEqual(yield* count("idempotency_keys"), keysBefore)
       assert.strictEqual(yield* count("transfers"), before)
     })
   )

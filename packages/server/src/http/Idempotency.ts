@@ -13,6 +13,7 @@ export const IdempotencyConfig = Config.all({
 })
 
 const EXCLUDED = ["/v1/api-keys", "/rpc"]
+const NOT_OUTCOMES = new Set([401, 429])
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
@@ -36,6 +37,8 @@ export const IdempotencyMiddleware = HttpRouter.middleware(
         if (request.method !== "POST" || key === undefined || key === "" || key.length > 255) return yield* httpEffect
         // never store a response holding a secret (a new API key); RPC has its own idempotencyKey field
         if (EXCLUDED.some((prefix) => request.url.startsWith(prefix))) return yield* httpEffect
+        // without credentials the request is a 401 anyway: claim nothing for it
+        if (request.headers.authorization === undefined) return yield* httpEffect
         const id = {
           scope: sha256(request.headers.authorization ?? "anonymous"),
           operation: `POST ${request.url.split("?")[0]}`,
@@ -61,8 +64,8 @@ export const IdempotencyMiddleware = HttpRouter.middleware(
         }
 
         const response = yield* httpEffect.pipe(Effect.onError(() => store.release(id)))
-        // 5xx answers are not outcomes: release the key so the client's retry runs again
-        if (response.status >= 500 || response.body._tag !== "Uint8Array") {
+        // 401, 429 and 5xx answers are not outcomes: release the key so the client's retry runs again
+        if (NOT_OUTCOMES.has(response.status) || response.status >= 500 || response.body._tag !== "Uint8Array") {
           yield* store.release(id)
           return response
         }
