@@ -20,21 +20,27 @@ const statementsOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   })
 
 layer(PgLedgerStore.layer.pipe(Layer.provide(TestDatabase())), { timeout: 60_000 })("round trips", (it) => {
-  it.effect("a transfer, a batch of 100 and a hold post each take a fixed, small number of statements", () =>
-    Effect.gen(function* () {
-      const { eurWorld } = yield* world
-      const a = yield* openAt("EUR")
-      const b = yield* openAt("EUR")
-      const [, deposit] = yield* statementsOf(Transfers.create(command(eurWorld, a, 100_000n), null))
-      assert.strictEqual(deposit, 2, "lock the accounts, write everything")
-      const batch = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? command(a, b, 10n) : command(b, a, 5n)))
-      const [, batched] = yield* statementsOf(Transfers.createBatch(batch, null))
-      assert.strictEqual(batched, 2, "a batch of 100 costs what one transfer costs")
-      const hold = yield* Transfers.create(command(a, b, 50n, { pending: true }), null)
-      const [, posted] = yield* statementsOf(Transfers.post(hold.id, undefined, null))
-      assert.strictEqual(posted, 3, "lock the hold, lock its accounts, write")
-      const [, refused] = yield* statementsOf(Effect.flip(Transfers.create(command(b, a, 10n ** 12n), null)))
-      assert.strictEqual(refused, 2, "a refusal is stored in the same two statements")
-    })
+  it.effect(
+    "a transfer, a batch of 100, a hold post and an FX transfer each take a fixed, small number of statements",
+    () =>
+      Effect.gen(function* () {
+        const { eurWorld } = yield* world
+        const a = yield* openAt("EUR")
+        const b = yield* openAt("EUR")
+        const [, deposit] = yield* statementsOf(Transfers.create(command(eurWorld, a, 100_000n), null))
+        assert.strictEqual(deposit, 2, "lock the accounts, write everything")
+        const batch = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? command(a, b, 10n) : command(b, a, 5n)))
+        const [, batched] = yield* statementsOf(Transfers.createBatch(batch, null))
+        assert.strictEqual(batched, 2, "a batch of 100 costs what one transfer costs")
+        const hold = yield* Transfers.create(command(a, b, 50n, { pending: true }), null)
+        const [, posted] = yield* statementsOf(Transfers.post(hold.id, undefined, null))
+        assert.strictEqual(posted, 3, "lock the hold, lock its accounts, write")
+        const [, refused] = yield* statementsOf(Effect.flip(Transfers.create(command(b, a, 10n ** 12n), null)))
+        assert.strictEqual(refused, 2, "a refusal is stored in the same two statements")
+        const usd = yield* openAt("USD")
+        const [fx, fxStatements] = yield* statementsOf(Transfers.create(command(a, usd, 1_000n), null))
+        assert.strictEqual(fx.creditCurrency, "USD")
+        assert.strictEqual(fxStatements, 4, "lock the parties, read the quote and liquidity ids, lock those, write")
+      })
   )
 })

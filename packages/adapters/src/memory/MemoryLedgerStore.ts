@@ -7,6 +7,7 @@ import type { FxQuote } from "@tally/domain/Fx"
 import type { CurrencyCode } from "@tally/domain/Money"
 import {
   type Changes,
+  type FxRoute,
   InvalidCursor,
   LedgerStore,
   type ListAccounts,
@@ -212,6 +213,19 @@ export const make = Effect.gen(function* () {
   const systemAccount = (kind: SystemAccountKind, currency: CurrencyCode) =>
     Effect.sync(() => Option.fromNullishOr(state.system.get(`${kind}:${currency}`)))
 
+  const fxRoutes = (pairs: ReadonlyArray<readonly [CurrencyCode, CurrencyCode]>) =>
+    Effect.sync(() =>
+      pairs.map(
+        ([base, quote]): FxRoute => ({
+          base,
+          quote,
+          fx: state.fx.get(`${base}:${quote}`) ?? null,
+          baseLiquidityId: state.system.get(`fx_liquidity:${base}`) ?? null,
+          quoteLiquidityId: state.system.get(`fx_liquidity:${quote}`) ?? null
+        })
+      )
+    )
+
   const fxQuote = (base: CurrencyCode, quote: CurrencyCode) =>
     Effect.sync(() => Option.fromNullishOr(state.fx.get(`${base}:${quote}`)))
 
@@ -247,6 +261,7 @@ export const make = Effect.gen(function* () {
     listEntries,
     dueHolds,
     systemAccount,
+    fxRoutes,
     fxQuote,
     saveFxQuotes,
     listFxQuotes,

@@ -7,6 +7,7 @@ import type { FxQuote } from "@tally/domain/Fx"
 import type { CurrencyCode } from "@tally/domain/Money"
 import {
   type Changes,
+  type FxRoute,
   InvalidCursor,
   LedgerStore,
   type ListAccounts,
@@ -264,6 +265,44 @@ export const make = Effect.gen(function* () {
       Effect.mapError(unavailable)
     )
 
+  const fxRoutes = (pairs: ReadonlyArray<readonly [CurrencyCode, CurrencyCode]>) =>
+    sql<{
+      base: string
+      quote: string
+      rate: string | null
+      source: string | null
+      as_of: Date | null
+      base_liquidity: string | null
+      quote_liquidity: string | null
+    }>`SELECT p.base, p.quote, r.rate::text AS rate, r.source, r.as_of, b.account_id AS base_liquidity,
+        q.account_id AS quote_liquidity
+      FROM unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]) AS p(base, quote)
+      LEFT JOIN fx_rates r ON r.base = p.base AND r.quote = p.quote
+      LEFT JOIN system_accounts b ON b.kind = 'fx_liquidity' AND b.currency = p.base
+      LEFT JOIN system_accounts q ON q.kind = 'fx_liquidity' AND q.currency = p.quote`.pipe(
+      Effect.map((rows) =>
+        rows.map(
+          (r): FxRoute => ({
+            base: r.base as CurrencyCode,
+            quote: r.quote as CurrencyCode,
+            fx:
+              r.rate === null || r.source === null || r.as_of === null
+                ? null
+                : {
+                    base: r.base as CurrencyCode,
+                    quote: r.quote as CurrencyCode,
+                    rate: r.rate,
+                    source: r.source,
+                    asOf: DateTime.fromDateUnsafe(r.as_of)
+                  },
+            baseLiquidityId: r.base_liquidity as AccountId | null,
+            quoteLiquidityId: r.quote_liquidity as AccountId | null
+          })
+        )
+      ),
+      Effect.mapError(unavailable)
+    )
+
   const fxQuote = (base: CurrencyCode, quote: CurrencyCode) =>
     sql<{ rate: string; source: string; as_of: Date }>`SELECT rate::text AS rate, source, as_of FROM fx_rates
       WHERE base = ${base} AND quote = ${quote}`.pipe(
@@ -316,6 +355,7 @@ export const make = Effect.gen(function* () {
     listEntries,
     dueHolds,
     systemAccount,
+    fxRoutes,
     fxQuote,
     saveFxQuotes,
     listFxQuotes,

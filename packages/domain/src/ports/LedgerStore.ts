@@ -61,6 +61,15 @@ export class TransferIdTaken extends Schema.TaggedError<TransferIdTaken>()("Tran
 
 export type SystemAccountKind = "world" | "fx_liquidity" | "fees"
 
+/** What a cross-currency pair needs: the cached quote and the FX liquidity account of each currency. */
+export interface FxRoute {
+  readonly base: CurrencyCode
+  readonly quote: CurrencyCode
+  readonly fx: FxQuote | null
+  readonly baseLiquidityId: AccountId | null
+  readonly quoteLiquidityId: AccountId | null
+}
+
 /** Persistence of accounts, transfers and entries. Implemented by PostgreSQL and in memory. */
 export class LedgerStore extends Context.Service<
   LedgerStore,
@@ -102,6 +111,10 @@ export class LedgerStore extends Context.Service<
       currency: CurrencyCode,
       accountId: AccountId
     ) => Effect.Effect<void, StoreUnavailable>
+    /** Quotes and liquidity accounts of every pair, in one round trip. */
+    readonly fxRoutes: (
+      pairs: ReadonlyArray<readonly [CurrencyCode, CurrencyCode]>
+    ) => Effect.Effect<ReadonlyArray<FxRoute>, StoreUnavailable>
     readonly fxQuote: (
       base: CurrencyCode,
       quote: CurrencyCode

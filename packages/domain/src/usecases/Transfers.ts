@@ -57,19 +57,18 @@ const loadFx = (pairs: ReadonlyArray<readonly [CurrencyCode, CurrencyCode]>) =>
     const store = yield* LedgerStore
     const distinct = [...new Map(pairs.filter(([a, b]) => a !== b).map((p) => [`${p[0]}:${p[1]}`, p])).values()]
     if (distinct.length === 0) return () => undefined
-    const currencies = [...new Set(distinct.flat())]
+    const routes = yield* store.fxRoutes(distinct)
+    const quotes = new Map(routes.map((r) => [`${r.base}:${r.quote}`, r.fx]))
     const liquidityIds = new Map<CurrencyCode, AccountId>()
-    for (const currency of currencies) {
-      const id = yield* store.systemAccount("fx_liquidity", currency)
-      if (Option.isSome(id)) liquidityIds.set(currency, id.value)
+    for (const r of routes) {
+      if (r.baseLiquidityId !== null) liquidityIds.set(r.base, r.baseLiquidityId)
+      if (r.quoteLiquidityId !== null) liquidityIds.set(r.quote, r.quoteLiquidityId)
     }
-    const quotes = new Map<string, Option.Option<import("../Fx.ts").FxQuote>>()
-    for (const [base, quote] of distinct) quotes.set(`${base}:${quote}`, yield* store.fxQuote(base, quote))
     // A second lock round: liquidity accounts after the parties. Deadlock-free orders are not guaranteed
     // across the two rounds, so a rare deadlock is retried by `transact` (docs/adr/0004).
     const liquidity = yield* store.lockAccounts([...liquidityIds.values()])
     return (debitCurrency: CurrencyCode, creditCurrency: CurrencyCode): FxContext | undefined => {
-      const quote = Option.getOrUndefined(quotes.get(`${debitCurrency}:${creditCurrency}`) ?? Option.none())
+      const quote = quotes.get(`${debitCurrency}:${creditCurrency}`) ?? undefined
       const debitLiquidity = liquidity.get(liquidityIds.get(debitCurrency)!)
       const creditLiquidity = liquidity.get(liquidityIds.get(creditCurrency)!)
       return quote === undefined || debitLiquidity === undefined || creditLiquidity === undefined
