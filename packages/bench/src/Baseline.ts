@@ -8,8 +8,9 @@ import { describeActivity, sampleActivity } from "./DbActivity.ts"
 import type { BenchOptions } from "./Options.ts"
 import { runPgbench } from "./Pgbench.ts"
 import { pgbenchScript } from "./PgbenchScript.ts"
-import { describeUsage, startSampling } from "./Resources.ts"
+import { cpuPerTransfer, describeUsage, startSampling } from "./Resources.ts"
 import type { BenchResult } from "./Result.ts"
+import { round } from "./Stats.ts"
 import { checkLedger } from "./Verify.ts"
 
 export interface BaselineRun {
@@ -47,11 +48,21 @@ export const runBaseline = Effect.fn("Baseline.runBaseline")(function* (
     transfersPerTransaction: run.batchSize
   })
   const resources = sampling()
-  const connections = yield* activity
+  const window = yield* activity
   yield* Console.error(`cpu during pgbench: ${describeUsage(resources)}`)
-  yield* Console.error(`database connections during pgbench: ${describeActivity(connections)}`)
+  yield* Console.error(`database connections during pgbench: ${describeActivity(window.connections)}`)
   const invariants = yield* checkLedger("the pgbench baseline")
-  return { ...result, script: run.scriptFile, resources, connections, invariants } satisfies NonNullable<
-    BenchResult["baseline"]
-  >
+  return {
+    ...result,
+    script: run.scriptFile,
+    resources,
+    cpuMsPerTransfer: cpuPerTransfer(resources, result.transfersPosted),
+    connections: window.connections,
+    writeTransactions: window.writeTransactions,
+    transactionsPerSecond:
+      window.writeTransactions === null || result.elapsedSeconds === 0
+        ? null
+        : round(window.writeTransactions / result.elapsedSeconds, 1),
+    invariants
+  } satisfies NonNullable<BenchResult["baseline"]>
 }, Effect.scoped)

@@ -1,15 +1,17 @@
-// One benchmark run: fresh database → seed → load through the chosen path → verify the ledger → pgbench
-// baseline on the same database → reports. Fails (after writing the reports) when an invariant is broken.
+// One benchmark run: fresh database → seed → load through the chosen path → verify the ledger → node-pg and
+// pgbench baselines on the same database and seeded accounts (each verified) → reports. Fails (after writing the
+// reports) when an invariant is broken.
 import * as os from "node:os"
 import * as path from "node:path"
 import { Console, Effect, Schema } from "effect"
 import { runBaseline } from "./Baseline.ts"
 import * as BenchDatabaseLayer from "./BenchDatabase.ts"
 import { BenchDatabase } from "./BenchDatabase.ts"
+import { runNodePg } from "./NodePgBaseline.ts"
 import type { BenchOptions } from "./Options.ts"
 import { findPgbench } from "./Pgbench.ts"
 import { baseName, runStamp, writeReports } from "./ReportFiles.ts"
-import { type BenchResult, scenarioLabel, textSummary } from "./Result.ts"
+import { type BenchResult, ratioOf, scenarioLabel, textSummary } from "./Result.ts"
 import { seedAccounts } from "./Seed.ts"
 import { loadTally } from "./TallyLoad.ts"
 import { checkLedger, describeReport } from "./Verify.ts"
@@ -38,15 +40,19 @@ const measure = (options: BenchOptions, startedAt: string) =>
     const tally = yield* loadTally(options, db, workload)
     const invariants = yield* checkLedger(`the ${options.path} run`)
 
+    // the same scenario and seeded accounts, a fresh draw
+    const nodePg = options.baselines.includes("node-pg")
+      ? yield* runNodePg(options, db, makeWorkload(options.scenario, seeded.accountIds, batchSize))
+      : null
+
     const label = options.scenario.batched ? `${options.scenario.name}-${batchSize}` : options.scenario.name
-    const baseline =
-      options.baseline === "pgbench"
-        ? yield* runBaseline(options, db, {
-            accounts,
-            batchSize,
-            scriptFile: path.join(options.outDir, `${runStamp(startedAt)}-${label}-pgbench.sql`)
-          })
-        : null
+    const baseline = options.baselines.includes("pgbench")
+      ? yield* runBaseline(options, db, {
+          accounts,
+          batchSize,
+          scriptFile: path.join(options.outDir, `${runStamp(startedAt)}-${label}-pgbench.sql`)
+        })
+      : null
 
     const result: BenchResult = {
       kind: "tally-bench-result",
@@ -75,23 +81,24 @@ const measure = (options: BenchOptions, startedAt: string) =>
         maxInFlight: options.mode === "open" ? options.maxInFlight : null,
         durationSeconds: options.transfersMax === undefined ? options.durationSeconds : null,
         transfersMax: options.transfersMax ?? null,
-        poolMax: options.poolMax
+        poolMax: options.poolMax,
+        instances: options.path === "inprocess" ? 1 : options.instances,
+        baselines: options.baselines
       },
       seeding: { method: seeded.method, accounts, seconds: Math.round(seeded.seconds * 10) / 10 },
       tally,
       invariants,
       baseline,
-      ratio:
-        baseline === null || baseline.transfersPerSecond === 0
-          ? null
-          : Math.round((tally.transfersPerSecond / baseline.transfersPerSecond) * 1000) / 1000
+      nodePg,
+      ratio: ratioOf(tally, baseline),
+      ratioNodePg: ratioOf(tally, nodePg)
     }
     return result
   })
 
 /** Runs one benchmark; returns its result and the files written. */
 export const runBench = Effect.fn("Bench.runBench")(function* (options: BenchOptions) {
-  if (options.baseline === "pgbench") yield* findPgbench
+  if (options.baselines.includes("pgbench")) yield* findPgbench
   const startedAt = new Date().toISOString()
   const result = yield* measure(options, startedAt).pipe(
     Effect.provide(
@@ -106,6 +113,7 @@ export const runBench = Effect.fn("Bench.runBench")(function* (options: BenchOpt
   yield* Console.log(textSummary(result, files))
   for (const [after, report] of [
     [`the ${options.path} run (${scenarioLabel(result)})`, result.invariants],
+    ["the node-pg baseline", result.nodePg?.invariants],
     ["the pgbench baseline", result.baseline?.invariants]
   ] as const) {
     if (report !== undefined && !report.ok) {

@@ -3,7 +3,7 @@ import * as path from "node:path"
 import { Config, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { runBench } from "./Bench.ts"
-import { paths } from "./Options.ts"
+import { type BaselineName, baselineNames, paths } from "./Options.ts"
 import { scenarioNamed, scenarioNames } from "./Scenarios.ts"
 
 const positive = (n: number) => (Number.isInteger(n) && n > 0 ? Option.some(n) : Option.none())
@@ -69,9 +69,28 @@ const flags = {
     Flag.withFallbackConfig(Config.String("DATABASE_URL")),
     Flag.optional
   ),
-  baseline: Flag.Literals("baseline", ["none", "pgbench"] as const).pipe(
-    Flag.withDescription("pgbench: run the same transfer as plain SQL and report tally/pgbench"),
-    Flag.withDefault("none" as const)
+  baseline: Flag.String("baseline").pipe(
+    Flag.withDescription(
+      "none, pgbench, node-pg or pgbench,node-pg: the same transfer as plain SQL (pgbench) and/or hand-written with " +
+        "node:http + node-postgres (node-pg), on the same database; reports tally's ratio to each"
+    ),
+    Flag.filterMap(
+      (text) => {
+        const names = text === "none" ? [] : text.split(",").map((name) => name.trim())
+        return names.every((name): name is BaselineName => (baselineNames as ReadonlyArray<string>).includes(name))
+          ? Option.some([...new Set(names)])
+          : Option.none()
+      },
+      () => `must be none or a comma-separated list of ${baselineNames.join(", ")}`
+    ),
+    Flag.withDefault([] as ReadonlyArray<BaselineName>)
+  ),
+  instances: Flag.Int("instances").pipe(
+    Flag.withDescription(
+      "`tally serve` processes on the run's database (http and rpc paths); workers spread over them"
+    ),
+    Flag.filterMap(positive, () => "must be a positive integer"),
+    Flag.withDefault(1)
   ),
   out: Flag.String("out").pipe(
     Flag.withDescription("Folder for the JSON and HTML reports"),
@@ -101,11 +120,12 @@ export const bench = Command.make("bench", flags, (f) =>
     accounts: Option.getOrUndefined(f.accounts),
     batchSize: f.batchSize,
     databaseUrl: Option.getOrUndefined(f.databaseUrl),
-    baseline: f.baseline,
+    baselines: f.baseline,
+    instances: f.instances,
     outDir: path.resolve(f.out),
     poolMax: f.poolMax,
     keepDatabase: f.keepDatabase,
     progress: true,
     command: ["npm run bench --", ...process.argv.slice(2)].join(" ")
   }).pipe(Effect.asVoid)
-).pipe(Command.withDescription("Tally load benchmark: transfers/s, latency, invariants, pgbench baseline"))
+).pipe(Command.withDescription("Tally load benchmark: transfers/s, latency, invariants, pgbench and node-pg baselines"))

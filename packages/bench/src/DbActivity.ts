@@ -2,12 +2,25 @@
 // of its own: running, waiting for a row lock, flushing WAL, or idle inside a transaction (holding its locks
 // while the client thinks or its answer travels). Averaged into "backends in each state"; idle connections
 // (outside any transaction) are left out.
+//
+// It also counts the write transactions of the window: transaction ids assigned (the xid counter read at both
+// ends), i.e. every transaction that wrote or locked a row, committed or not. Group commit shows as more
+// transfers/s than transactions/s. pg_stat_database.xact_commit would count read-only transactions too but lags:
+// a connection that goes idle within a second of its last stats flush keeps its counts for up to 10 s
+// (PGSTAT_IDLE_INTERVAL), so the window's last second, or the previous phase's, would land in the wrong window.
+// On an external server the counter is the whole cluster's.
 import { PgClient } from "@effect/sql-pg"
 import { Context, Duration, Effect, Fiber, Layer, type Redacted } from "effect"
 import { round } from "./Stats.ts"
 
 /** Average number of client backends in each state over the window, busiest first. */
 export type ActivityProfile = Readonly<Record<string, number>>
+
+export interface DbWindow {
+  readonly connections: ActivityProfile
+  /** Transaction ids assigned during the window (write transactions); null if it could not be read. */
+  readonly writeTransactions: number | null
+}
 
 interface Row {
   readonly state: string | null
@@ -39,17 +52,24 @@ export const sampleActivity = (url: Redacted.Redacted, applicationName?: string)
       WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
         AND state <> 'idle' AND ${filter}
       GROUP BY 1, 2, 3`.pipe(Effect.map(record), Effect.ignore)
-    const fiber = yield* Effect.forkScoped(Effect.forever(Effect.andThen(sample, Effect.sleep(Duration.millis(100)))))
-    return Effect.map(
-      Fiber.interrupt(fiber),
-      (): ActivityProfile =>
-        Object.fromEntries(
-          [...totals]
-            .map(([k, v]) => [k, round(v / Math.max(1, samples), 1)] as const)
-            .filter(([, v]) => v > 0)
-            .sort(([, a], [, b]) => b - a)
-        )
+    const nextXid = sql<{ next: string }>`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS next`.pipe(
+      Effect.map((rows) => Number(rows[0]?.next)),
+      Effect.orElseSucceed(() => Number.NaN)
     )
+    const firstXid = yield* nextXid
+    const fiber = yield* Effect.forkScoped(Effect.forever(Effect.andThen(sample, Effect.sleep(Duration.millis(100)))))
+    return Effect.gen(function* () {
+      yield* Fiber.interrupt(fiber)
+      const lastXid = yield* nextXid
+      const connections: ActivityProfile = Object.fromEntries(
+        [...totals]
+          .map(([k, v]) => [k, round(v / Math.max(1, samples), 1)] as const)
+          .filter(([, v]) => v > 0)
+          .sort(([, a], [, b]) => b - a)
+      )
+      const writes = lastXid - firstXid
+      return { connections, writeTransactions: Number.isFinite(writes) ? writes : null } satisfies DbWindow
+    })
   })
 
 export const describeActivity = (profile: ActivityProfile): string =>

@@ -1,4 +1,5 @@
-// The seam between the load loop and the way Tally is reached (in-process use cases, HTTP, later RPC).
+// The seam between the load loop and the way the system under test is reached (in-process use cases, HTTP, RPC,
+// the node-pg baseline server).
 import type { TransferCommand } from "@tally/domain/CreateTransfer"
 import { Context, type Effect } from "effect"
 
@@ -10,10 +11,14 @@ export type Outcome =
   /** Not a ledger answer: store unavailable, transport failure, unexpected status. */
   | { readonly _tag: "Error"; readonly transfers: number; readonly code: string }
 
+/**
+ * `lane` is the closed-loop worker sending the request (open loop: the request's number): a driver with several
+ * targets (`--instances N`) sends lane i to target i mod N, so each worker keeps to one instance.
+ */
 export interface DriverShape {
   readonly name: string
-  readonly transfer: (cmd: TransferCommand) => Effect.Effect<Outcome>
-  readonly batch: (cmds: ReadonlyArray<TransferCommand>) => Effect.Effect<Outcome>
+  readonly transfer: (cmd: TransferCommand, lane: number) => Effect.Effect<Outcome>
+  readonly batch: (cmds: ReadonlyArray<TransferCommand>, lane: number) => Effect.Effect<Outcome>
 }
 
 export class Driver extends Context.Service<Driver, DriverShape>()("tally/bench/Driver") {}

@@ -1,11 +1,13 @@
-// Transfers over Tally's HTTP API (POST /v1/transfers, POST /v1/transfer-batches) with keep-alive connections,
-// one per concurrent request at most. Plain node:http: the client shares the machine with the service, so it
-// should cost as little CPU as possible.
+// Transfers over HTTP with keep-alive connections, one per concurrent request at most: to Tally's API
+// (POST /v1/transfers, POST /v1/transfer-batches, on every `tally serve` instance) or to the node-pg baseline
+// server. Plain node:http: the client shares the machine with the service, so it should cost as little CPU as
+// possible. With several targets, lane i (a closed-loop worker) always goes to target i mod N.
 import * as http from "node:http"
 import type { TransferCommand } from "@tally/domain/CreateTransfer"
 import { Effect, Layer, Redacted } from "effect"
-import { Driver, failed, type Outcome, posted, refused } from "./Driver.ts"
-import { TallyProcess } from "./TallyProcess.ts"
+import { Driver, type DriverShape, failed, type Outcome, posted, refused } from "./Driver.ts"
+import { NodePgProcess } from "./NodePgProcess.ts"
+import { TallyProcesses } from "./TallyProcess.ts"
 
 const wire = (cmd: TransferCommand) => ({
   id: cmd.id,
@@ -29,70 +31,117 @@ const problemCodes = (body: string): ReadonlyArray<string> => {
   }
 }
 
+export interface HttpTarget {
+  readonly baseUrl: string
+  /** The Authorization header, if the target wants one. */
+  readonly authorization: string | undefined
+}
+
+export interface HttpRoutes {
+  readonly transfer: string
+  readonly batch: string
+  /** The batch request's body. */
+  readonly batchBody: (cmds: ReadonlyArray<TransferCommand>) => unknown
+}
+
+export const make = Effect.fn("HttpDriver.make")(function* (
+  name: string,
+  targets: ReadonlyArray<HttpTarget>,
+  routes: HttpRoutes
+) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY })
+  yield* Effect.addFinalizer(() => Effect.sync(() => agent.destroy()))
+  const endpoints = targets.map((target) => {
+    const base = new URL(target.baseUrl)
+    return { host: base.hostname, port: base.port, authorization: target.authorization }
+  })
+
+  const post = (lane: number, pathname: string, payload: unknown) =>
+    Effect.callback<Reply, string>((resume) => {
+      const endpoint = endpoints[lane % endpoints.length]!
+      const body = JSON.stringify(payload)
+      const request = http.request(
+        {
+          agent,
+          host: endpoint.host,
+          port: endpoint.port,
+          method: "POST",
+          path: pathname,
+          headers: {
+            ...(endpoint.authorization === undefined ? {} : { authorization: endpoint.authorization }),
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body)
+          }
+        },
+        (response) => {
+          let text = ""
+          response.setEncoding("utf8")
+          response.on("data", (chunk: string) => {
+            text += chunk
+          })
+          response.on("end", () => resume(Effect.succeed({ status: response.statusCode ?? 0, body: text })))
+          response.on("error", (error) =>
+            resume(Effect.fail(`network_${(error as NodeJS.ErrnoException).code ?? "error"}`))
+          )
+        }
+      )
+      request.on("error", (error) => resume(Effect.fail(`network_${(error as NodeJS.ErrnoException).code ?? "error"}`)))
+      request.end(body)
+    })
+
+  const outcome =
+    (transfers: number) =>
+    (reply: Reply): Outcome =>
+      reply.status === 201
+        ? posted(transfers)
+        : reply.status === 422
+          ? refused(transfers, problemCodes(reply.body))
+          : failed(transfers, `http_${reply.status}`)
+
+  return Driver.of({
+    name,
+    transfer: (cmd, lane) =>
+      post(lane, routes.transfer, wire(cmd)).pipe(
+        Effect.map(outcome(1)),
+        Effect.catch((code) => Effect.succeed(failed(1, code)))
+      ),
+    batch: (cmds, lane) =>
+      post(lane, routes.batch, routes.batchBody(cmds)).pipe(
+        Effect.map(outcome(cmds.length)),
+        Effect.catch((code) => Effect.succeed(failed(cmds.length, code)))
+      )
+  } satisfies DriverShape)
+})
+
+/** Tally's HTTP API on every `tally serve` instance, with the admin key. */
 export const layer = Layer.effect(
   Driver,
   Effect.gen(function* () {
-    const server = yield* TallyProcess
-    const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY })
-    yield* Effect.addFinalizer(() => Effect.sync(() => agent.destroy()))
-    const base = new URL(server.baseUrl)
-    const authorization = `Bearer ${Redacted.value(server.adminKey)}`
+    const servers = yield* TallyProcesses
+    return yield* make(
+      "http",
+      servers.map((server) => ({
+        baseUrl: server.baseUrl,
+        authorization: `Bearer ${Redacted.value(server.adminKey)}`
+      })),
+      {
+        transfer: "/v1/transfers",
+        batch: "/v1/transfer-batches",
+        batchBody: (cmds) => ({ transfers: cmds.map(wire) })
+      }
+    )
+  })
+)
 
-    const post = (pathname: string, payload: unknown) =>
-      Effect.callback<Reply, string>((resume) => {
-        const body = JSON.stringify(payload)
-        const request = http.request(
-          {
-            agent,
-            host: base.hostname,
-            port: base.port,
-            method: "POST",
-            path: pathname,
-            headers: {
-              authorization,
-              "content-type": "application/json",
-              "content-length": Buffer.byteLength(body)
-            }
-          },
-          (response) => {
-            let text = ""
-            response.setEncoding("utf8")
-            response.on("data", (chunk: string) => {
-              text += chunk
-            })
-            response.on("end", () => resume(Effect.succeed({ status: response.statusCode ?? 0, body: text })))
-            response.on("error", (error) =>
-              resume(Effect.fail(`network_${(error as NodeJS.ErrnoException).code ?? "error"}`))
-            )
-          }
-        )
-        request.on("error", (error) =>
-          resume(Effect.fail(`network_${(error as NodeJS.ErrnoException).code ?? "error"}`))
-        )
-        request.end(body)
-      })
-
-    const outcome =
-      (transfers: number) =>
-      (reply: Reply): Outcome =>
-        reply.status === 201
-          ? posted(transfers)
-          : reply.status === 422
-            ? refused(transfers, problemCodes(reply.body))
-            : failed(transfers, `http_${reply.status}`)
-
-    return Driver.of({
-      name: "http",
-      transfer: (cmd) =>
-        post("/v1/transfers", wire(cmd)).pipe(
-          Effect.map(outcome(1)),
-          Effect.catch((code) => Effect.succeed(failed(1, code)))
-        ),
-      batch: (cmds) =>
-        post("/v1/transfer-batches", { transfers: cmds.map(wire) }).pipe(
-          Effect.map(outcome(cmds.length)),
-          Effect.catch((code) => Effect.succeed(failed(cmds.length, code)))
-        )
+/** The node-pg baseline server (NodePgServer.ts). */
+export const nodePgLayer = Layer.effect(
+  Driver,
+  Effect.gen(function* () {
+    const server = yield* NodePgProcess
+    return yield* make("node-pg", [{ baseUrl: server.baseUrl, authorization: undefined }], {
+      transfer: "/transfers",
+      batch: "/transfer-batches",
+      batchBody: (cmds) => ({ transfers: cmds.map(wire), batchId: cmds[0]?.batchId ?? null })
     })
   })
 )

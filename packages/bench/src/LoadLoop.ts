@@ -30,11 +30,11 @@ export const runLoad = Effect.fn("LoadLoop.runLoad")(function* (
   const done = () =>
     performance.now() >= deadline || (plan.transfersMax !== undefined && issuedTransfers >= plan.transfersMax)
 
-  const send = (startedAt: number) => {
+  const send = (startedAt: number, lane: number) => {
     const cmds = workload.next()
     issuedTransfers += cmds.length
     recorder.inFlight++
-    return (workload.batched ? driver.batch(cmds) : driver.transfer(cmds[0]!)).pipe(
+    return (workload.batched ? driver.batch(cmds, lane) : driver.transfer(cmds[0]!, lane)).pipe(
       Effect.tap((outcome) =>
         Effect.sync(() => {
           recorder.inFlight--
@@ -45,12 +45,13 @@ export const runLoad = Effect.fn("LoadLoop.runLoad")(function* (
   }
 
   if (plan.mode === "closed") {
-    const worker = Effect.whileLoop({
-      while: () => !done(),
-      body: () => Effect.suspend(() => send(performance.now())),
-      step: () => undefined
-    })
-    yield* Effect.forEach(Array.from({ length: plan.concurrency }), () => worker, {
+    const worker = (lane: number) =>
+      Effect.whileLoop({
+        while: () => !done(),
+        body: () => Effect.suspend(() => send(performance.now(), lane)),
+        step: () => undefined
+      })
+    yield* Effect.forEach(Array.from({ length: plan.concurrency }), (_, lane) => worker(lane), {
       concurrency: "unbounded",
       discard: true
     })
@@ -65,7 +66,7 @@ export const runLoad = Effect.fn("LoadLoop.runLoad")(function* (
         recorder.dropped++
         continue
       }
-      yield* Effect.forkChild(send(due))
+      yield* Effect.forkChild(send(due, i))
       // let started requests make progress when the schedule is behind
       if (i % 64 === 63) yield* Effect.yieldNow
     }

@@ -4,6 +4,9 @@ import type { Scenario } from "./Scenarios.ts"
 export const paths = ["inprocess", "http", "rpc"] as const
 export type BenchPath = (typeof paths)[number]
 
+export const baselineNames = ["pgbench", "node-pg"] as const
+export type BaselineName = (typeof baselineNames)[number]
+
 export interface BenchOptions {
   readonly scenario: Scenario
   readonly path: BenchPath
@@ -22,7 +25,10 @@ export interface BenchOptions {
   readonly batchSize: number
   /** A PostgreSQL server to create the run's database on; undefined: embedded PostgreSQL in a temp dir. */
   readonly databaseUrl: string | undefined
-  readonly baseline: "none" | "pgbench"
+  /** Run after Tally on the same database and seeded accounts: pgbench, the node-pg server, both or neither. */
+  readonly baselines: ReadonlyArray<BaselineName>
+  /** `tally serve` processes on the HTTP and RPC paths; the load is spread across them. */
+  readonly instances: number
   readonly outDir: string
   /** Connections in Tally's pool (in-process, and TALLY_DB_POOL_MAX of the HTTP service). */
   readonly poolMax: number

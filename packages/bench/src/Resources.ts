@@ -1,7 +1,8 @@
 // Where the CPU went during a load window (Linux /proc; elsewhere only this process's own figures): the client
 // (the bench process — driver, and Tally itself on the in-process path — or pgbench), the bench's event loop,
-// the `tally serve` child, the run's PostgreSQL, and the whole machine. Tells a CPU-bound client from a
-// waiting one, and a quiet machine from a shared one.
+// the server processes (every `tally serve` instance, summed, or the node-pg baseline server), the run's
+// PostgreSQL, and the whole machine. Tells a CPU-bound client from a waiting one, and a quiet machine from a
+// shared one.
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -16,7 +17,11 @@ export interface ResourceUsage {
   readonly clientCores: number | null
   /** Share of wall time the bench's event loop was busy (1 = saturated); null when pgbench was the client. */
   readonly eventLoopUtilization: number | null
-  readonly tallyServeCores: number | null
+  /** The server processes' name ("tally serve", "node-pg server"); null when the client ran the system itself. */
+  readonly server: string | null
+  /** How many server processes `serverCores` sums. */
+  readonly serverProcesses: number
+  readonly serverCores: number | null
   readonly postgresCores: number | null
   readonly machineBusyCores: number | null
 }
@@ -84,18 +89,22 @@ const machineBusyTicks = (): number | undefined => {
 export interface Watched {
   /** "pgbench": the load came from a child process, counted once it exited and was reaped. */
   readonly client?: "bench process" | "pgbench"
-  /** The `tally serve` child (HTTP path). */
-  readonly servicePid?: number | undefined
+  /** The server child processes: `tally serve` instances (HTTP and RPC paths) or the node-pg server. */
+  readonly server?: { readonly name: string; readonly pids: ReadonlyArray<number | undefined> } | undefined
   /** The embedded PostgreSQL's postmaster; undefined counts every postgres process here. */
   readonly postmasterPid?: number | undefined
 }
 
 export const startSampling = (watched: Watched = {}) => {
-  const childPid = watched.servicePid
+  const serverPids = (watched.server?.pids ?? []).filter((pid): pid is number => pid !== undefined)
+  const serverTicks = () => {
+    const stats = serverPids.map(procStat)
+    return stats.every((stat) => stat !== undefined) ? stats.reduce((sum, stat) => sum + stat.own, 0) : undefined
+  }
   const startedAt = performance.now()
   const elu = performance.eventLoopUtilization()
   const cpu = process.cpuUsage()
-  const child = childPid === undefined ? undefined : procStat(childPid)?.own
+  const server = serverTicks()
   const reaped = procStat(process.pid)?.children
   const postgres = postgresTicks(watched.postmasterPid)
   const machine = machineBusyTicks()
@@ -113,18 +122,23 @@ export const startSampling = (watched: Watched = {}) => {
         ? cores(procStat(process.pid)?.children, reaped)
         : round((used.user + used.system) / 1e6 / seconds),
       eventLoopUtilization: pgbench ? null : round(performance.eventLoopUtilization(elu).utilization),
-      tallyServeCores: childPid === undefined ? null : cores(procStat(childPid)?.own, child),
+      server: watched.server?.name ?? null,
+      serverProcesses: serverPids.length,
+      serverCores: serverPids.length === 0 ? null : cores(serverTicks(), server),
       postgresCores: cores(postgresTicks(watched.postmasterPid), postgres),
       machineBusyCores: cores(machineBusyTicks(), machine)
     }
   }
 }
 
+const serverLabel = (u: ResourceUsage) =>
+  u.serverProcesses > 1 ? `${u.server} (${u.serverProcesses} processes)` : (u.server ?? "server")
+
 export const describeUsage = (u: ResourceUsage): string =>
   [
     `${u.client} ${u.clientCores ?? "?"} cores` +
       (u.eventLoopUtilization === null ? "" : ` (event loop ${Math.round(u.eventLoopUtilization * 100)}% busy)`),
-    u.tallyServeCores === null ? undefined : `tally serve ${u.tallyServeCores}`,
+    u.serverCores === null ? undefined : `${serverLabel(u)} ${u.serverCores}`,
     u.postgresCores === null ? undefined : `postgres ${u.postgresCores}`,
     u.machineBusyCores === null ? undefined : `machine ${u.machineBusyCores} of ${u.cores}`
   ]
@@ -132,13 +146,27 @@ export const describeUsage = (u: ResourceUsage): string =>
     .join(" · ")
 
 /** CPU milliseconds per posted transfer, per process group: comparable across runs on a noisy machine. */
-export const describePerTransfer = (u: ResourceUsage, transfers: number): string => {
+export interface CpuPerTransfer {
+  /** The bench process (which is also Tally on the in-process path), or pgbench. */
+  readonly clientMs: number | null
+  /** The server processes, summed over instances. */
+  readonly serverMs: number | null
+  readonly postgresMs: number | null
+}
+
+export const cpuPerTransfer = (u: ResourceUsage, transfers: number): CpuPerTransfer => {
   const ms = (cores: number | null) =>
-    cores === null || transfers === 0 ? undefined : ((cores * u.seconds * 1000) / transfers).toFixed(2)
+    cores === null || transfers === 0 ? null : round((cores * u.seconds * 1000) / transfers, 3)
+  return { clientMs: ms(u.clientCores), serverMs: ms(u.serverCores), postgresMs: ms(u.postgresCores) }
+}
+
+export const describePerTransfer = (u: ResourceUsage, transfers: number): string => {
+  const ms = cpuPerTransfer(u, transfers)
+  const fixed = (value: number | null) => (value === null ? "?" : value.toFixed(2))
   return [
-    `${u.client} ${ms(u.clientCores)}`,
-    u.tallyServeCores === null ? undefined : `tally serve ${ms(u.tallyServeCores)}`,
-    u.postgresCores === null ? undefined : `postgres ${ms(u.postgresCores)}`
+    `${u.client} ${fixed(ms.clientMs)}`,
+    u.serverCores === null ? undefined : `${serverLabel(u)} ${fixed(ms.serverMs)}`,
+    u.postgresCores === null ? undefined : `postgres ${fixed(ms.postgresMs)}`
   ]
     .filter((s) => s !== undefined)
     .join(" · ")

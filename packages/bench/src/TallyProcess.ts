@@ -1,5 +1,6 @@
-// The service for the HTTP path: `tally serve` started as its own process on the run's database, the way an
-// operator runs it (the bench never imports packages/server), stopped with SIGINT at the end.
+// The service for the HTTP and RPC paths: `tally serve` started as its own process on the run's database, the way
+// an operator runs it (the bench never imports packages/server), stopped with SIGINT at the end. `--instances N`
+// starts N of them on the same database (scale-out on one PostgreSQL), each with its own ports.
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
@@ -20,9 +21,23 @@ export interface TallyProcessShape {
   readonly pid: number | undefined
 }
 
-export class TallyProcess extends Context.Service<TallyProcess, TallyProcessShape>()("tally/bench/TallyProcess") {
-  static readonly layer = (options: { readonly databaseUrl: Redacted.Redacted; readonly poolMax: number }) =>
-    Layer.effect(TallyProcess, start(options))
+export interface TallyProcessOptions {
+  readonly databaseUrl: Redacted.Redacted
+  /** TALLY_DB_POOL_MAX of each instance. */
+  readonly poolMax: number
+  readonly instances: number
+}
+
+/** The running `tally serve` instances (at least one), in start order. */
+export class TallyProcesses extends Context.Service<TallyProcesses, ReadonlyArray<TallyProcessShape>>()(
+  "tally/bench/TallyProcesses"
+) {
+  static readonly layer = (options: TallyProcessOptions) =>
+    Layer.effect(
+      TallyProcesses,
+      // one after the other: each runs its start-up (migrations check, seeds) before the next begins
+      Effect.forEach(Array.from({ length: options.instances }), () => start(options))
+    )
 }
 
 const freePort = Effect.promise(
@@ -43,7 +58,7 @@ const healthy = (url: string) =>
     )
   )
 
-const start = (options: { readonly databaseUrl: Redacted.Redacted; readonly poolMax: number }) =>
+const start = (options: TallyProcessOptions) =>
   Effect.gen(function* () {
     const main = fileURLToPath(import.meta.resolve("@tally/server/main"))
     const [httpPort, metricsPort] = [yield* freePort, yield* freePort]
@@ -97,10 +112,10 @@ const start = (options: { readonly databaseUrl: Redacted.Redacted; readonly pool
       yield* Effect.sleep(Duration.millis(200))
     }
     yield* Effect.logInfo(`tally serve (pid ${child.pid}) on ${baseUrl}`)
-    return TallyProcess.of({
+    return {
       baseUrl,
       metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       adminKey: Redacted.make(adminKey),
       pid: child.pid
-    })
+    } satisfies TallyProcessShape
   })
