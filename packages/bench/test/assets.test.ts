@@ -403,6 +403,7 @@ describe("grafana dashboards", () => {
         "tally_transfers_total",
         "tally_db_transaction_retries_total",
         "tally_batch_size_bucket",
+        "tally_group_commit_size_bucket",
         "tally_holds_outstanding",
         "tally_reservations_total",
         "tally_ledger_imbalance_minor"

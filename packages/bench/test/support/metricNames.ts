@@ -26,6 +26,8 @@ export const tallyMetrics = {
   tally_db_transaction_duration_seconds: { type: "histogram", labels: [] },
   tally_transfers_total: { type: "counter", labels: ["kind", "status", "reason"] },
   tally_batch_size: { type: "histogram", labels: [] },
+  // planned with group commit (issue 11): transfers per database transaction; in docs/reference/metrics.md
+  tally_group_commit_size: { type: "histogram", labels: [] },
   tally_holds_outstanding: { type: "gauge", labels: [] },
   tally_reservations_total: { type: "counter", labels: ["outcome"] },
   tally_outbox_jobs: { type: "gauge", labels: ["destination", "state"] },
