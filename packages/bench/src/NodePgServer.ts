@@ -75,6 +75,8 @@ const apply = async (
 
 const inTransaction = async (pool: pg.Pool, transfers: ReadonlyArray<WireTransfer>, batchId: string | null) => {
   const client = await pool.connect()
+  // a connection whose ROLLBACK failed is dropped from the pool rather than reused
+  let broken: Error | undefined
   try {
     await client.query("BEGIN")
     try {
@@ -84,11 +86,13 @@ const inTransaction = async (pool: pg.Pool, transfers: ReadonlyArray<WireTransfe
       for (const t of transfers) await apply(client, accounts, t, batchId)
       await client.query("COMMIT")
     } catch (error) {
-      await client.query("ROLLBACK")
+      await client.query("ROLLBACK").catch((rollback: Error) => {
+        broken = rollback
+      })
       throw error
     }
   } finally {
-    client.release()
+    client.release(broken)
   }
 }
 
