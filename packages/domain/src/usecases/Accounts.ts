@@ -2,7 +2,7 @@ import { DateTime, Effect, Option, Schema } from "effect"
 import { type Account, AccountId, type OwnerId, openAccount } from "../Account.ts"
 import type { CurrencyCode } from "../Money.ts"
 import { Ids } from "../ports/Ids.ts"
-import { type ListAccounts, LedgerStore } from "../ports/LedgerStore.ts"
+import { LedgerStore, type ListAccounts } from "../ports/LedgerStore.ts"
 
 export class AccountNotFound extends Schema.TaggedError<AccountNotFound>()("AccountNotFound", {
   accountId: Schema.String

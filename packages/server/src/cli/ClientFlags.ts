@@ -2,7 +2,7 @@
 import { Option, Schema } from "effect"
 import { Argument, Flag } from "effect/cli"
 import type { Rpc, RpcGroup } from "effect/rpc"
-import { Metadata } from "../api/Wire.ts"
+import { Metadata } from "../operations/Schemas.ts"
 import { TallyRpcs } from "../rpc/Group.ts"
 
 /** The payload schema of an RPC, so input is checked before it is sent. */

@@ -1,20 +1,36 @@
-// Bearer API keys. The admin key comes from TALLY_ADMIN_API_KEY (or is generated once into the data
-// directory for a local run). Owners' keys are stored as SHA-256 hashes; lookups are cached for
-// TALLY_API_KEY_CACHE_SECONDS, which bounds how long a revoked key keeps working on this instance.
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
+// Bearer API keys, one check for every surface. The admin key comes from TALLY_ADMIN_API_KEY (or is generated
+// once into the data directory for a local run). Owners' keys are stored as SHA-256 hashes; lookups are cached
+// for TALLY_API_KEY_CACHE_SECONDS, which bounds how long a revoked key keeps working on this instance.
+import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import type { OwnerId } from "@tally/domain/Account"
 import { ApiKeyStore } from "@tally/domain/ports/ApiKeyStore"
 import { Cache, Config, Context, Effect, Layer, Option, Redacted } from "effect"
-import { Unauthorized } from "../api/Problems.ts"
-import { ApiKeyAuth, CurrentPrincipal, type Principal } from "../api/Security.ts"
-import { ServerConfig } from "../Config.ts"
+import { ServerConfig } from "./Config.ts"
+import { sha256, sha256Hex } from "./Hash.ts"
 
-export const sha256 = (value: string) => createHash("sha256").update(value).digest()
-export const keyHash = (key: string) => sha256(key).toString("hex")
+/** Who is calling: the admin key acts on any object; an owner's key on its owner's objects. */
+export type Principal =
+  | { readonly kind: "admin" }
+  | { readonly kind: "owner"; readonly ownerId: string; readonly keyId: string }
+
+/** The owner whose objects the principal sees; null = all (the admin). */
+export const viewerOf = (principal: Principal): OwnerId | null =>
+  principal.kind === "admin" ? null : (principal.ownerId as OwnerId)
+
+export const keyHash = (key: string) => sha256Hex(key)
 
 /** A new key: `tally_` + 32 random bytes (base64url). Only its hash is stored. */
 export const newApiKey = () => `tally_${randomBytes(32).toString("base64url")}`
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i
+
+/** The token of an `authorization: Bearer …` header. */
+export const bearerToken = (authorization: string | undefined): Option.Option<Redacted.Redacted> => {
+  const token = BEARER.exec(authorization ?? "")?.[1]
+  return token === undefined ? Option.none() : Option.some(Redacted.make(token))
+}
 
 /** The admin key: configured, or generated once and kept in `<dataDir>/admin-api-key` (mode 0600). */
 export const resolveAdminKey = Effect.gen(function* () {
@@ -29,13 +45,11 @@ export const resolveAdminKey = Effect.gen(function* () {
   return Redacted.make(key)
 })
 
-const unauthorized = new Unauthorized({ code: "unauthorized", detail: "missing, unknown or revoked API key" })
-
-/** Turns a presented bearer token into a principal; shared by HTTP and RPC. */
+/** Turns a presented bearer token into a principal (none: missing, unknown or revoked). */
 export class Authenticator extends Context.Service<
   Authenticator,
   {
-    readonly authenticate: (token: Redacted.Redacted) => Effect.Effect<Principal, Unauthorized>
+    readonly authenticate: (token: Redacted.Redacted) => Effect.Effect<Option.Option<Principal>>
     /** Forget cached lookups (after a revocation on this instance). */
     readonly invalidate: Effect.Effect<void>
   }
@@ -56,30 +70,14 @@ export class Authenticator extends Context.Service<
           )
       })
       const authenticate = (token: Redacted.Redacted) =>
-        Effect.gen(function* () {
-          const presented = Redacted.value(token)
-          const digest = sha256(presented)
-          if (timingSafeEqual(digest, adminDigest)) return { kind: "admin" } as Principal
-          const found = yield* Cache.get(cache, digest.toString("hex")).pipe(
-            Effect.catchTag("StoreUnavailable", () => Effect.succeed(Option.none<Principal>()))
+        Effect.suspend(() => {
+          const digest = sha256(Redacted.value(token))
+          if (timingSafeEqual(digest, adminDigest)) return Effect.succeedSome<Principal>({ kind: "admin" })
+          return Cache.get(cache, digest.toString("hex")).pipe(
+            Effect.catchTag("StoreUnavailable", () => Effect.succeedNone)
           )
-          if (Option.isNone(found)) return yield* unauthorized
-          return found.value
         })
       return Authenticator.of({ authenticate, invalidate: Cache.invalidateAll(cache) })
     })
   )
 }
-
-export const ApiKeyAuthLive = Layer.effect(
-  ApiKeyAuth,
-  Effect.gen(function* () {
-    const auth = yield* Authenticator
-    return ApiKeyAuth.of({
-      bearer: (httpEffect, { credential }) =>
-        Effect.flatMap(auth.authenticate(credential), (principal) =>
-          Effect.provideService(httpEffect, CurrentPrincipal, principal)
-        )
-    })
-  })
-)
