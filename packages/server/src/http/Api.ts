@@ -36,7 +36,11 @@ const endpointOf = (op: AnyOperation) => {
     success: op.success.pipe(HttpApiSchema.status(op.http.status ?? 200)),
     error: errorClassesOf(op)
   } as never).annotateMerge(
-    OpenApi.annotations({ description: op.description, override: { [errorCodesExtension]: errorCodesOf(op) } })
+    OpenApi.annotations({
+      identifier: op.name,
+      description: op.description,
+      override: { [errorCodesExtension]: errorCodesOf(op) }
+    })
   )
   return op.access === "public" ? endpoint : endpoint.middleware(ApiKeyAuth)
 }

@@ -129,8 +129,12 @@ const wireErrorSet = new Set<unknown>(wireErrorClasses)
 export const isWireError = (u: unknown): u is WireError =>
   typeof u === "object" && u !== null && wireErrorSet.has(u.constructor)
 
-/** The HTTP status a wire error renders with. */
-export const statusOf = (error: WireError): number => error.status
+/** A wire error class's tag: its RPC rendering. */
+export const tagOf = (error: WireErrorClass): string => (error.prototype as { readonly _tag: string })._tag
+
+/** A wire error class's HTTP status: its HTTP rendering. */
+export const httpStatusOf = (error: WireErrorClass): number =>
+  (error.ast.annotations as { readonly httpApiStatus: number }).httpApiStatus
 
 /** The CLI's exit code: 2 when the server said no to this request, 1 for trouble (key, server, transport). */
 export const exitCodeOf = (tag: string): 1 | 2 =>
