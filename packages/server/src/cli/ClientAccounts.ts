@@ -1,9 +1,8 @@
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { Flag } from "effect/cli"
 import { operationCommand } from "./ClientCommand.ts"
-import { idArgument, MetadataJson, metadata, page, some } from "./ClientFlags.ts"
+import { idArgument, metadata, metadataOf, page, some } from "./ClientFlags.ts"
 import { accountLine, accountText, entryLine, lines } from "./ClientOutput.ts"
-import { decodeInput } from "./ClientRun.ts"
 
 export const accountsCreate = operationCommand(
   "accounts.create",
@@ -17,9 +16,7 @@ export const accountsCreate = operationCommand(
   },
   (c) =>
     Effect.gen(function* () {
-      const meta = Option.isSome(c.metadata)
-        ? { metadata: yield* decodeInput(c.json, "--metadata", MetadataJson, c.metadata.value) }
-        : {}
+      const meta = yield* metadataOf(c.json, c.metadata)
       return { currency: c.currency, ...(c.allowNegative ? { allowNegative: true } : {}), ...meta }
     }),
   accountText

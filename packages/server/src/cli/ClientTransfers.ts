@@ -1,8 +1,8 @@
-import { Effect, Option, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { Flag } from "effect/cli"
 import { CreateTransfer } from "../operations/TransferCommand.ts"
 import { operationCommand } from "./ClientCommand.ts"
-import { idArgument, idempotencyKey, MetadataJson, metadata, page, some } from "./ClientFlags.ts"
+import { idArgument, idempotencyKey, metadata, metadataOf, page, some } from "./ClientFlags.ts"
 import { fxLine, lines, transferLine, transferText } from "./ClientOutput.ts"
 import { decodeInput } from "./ClientRun.ts"
 
@@ -20,9 +20,7 @@ export const transfersCreate = operationCommand(
   },
   (c) =>
     Effect.gen(function* () {
-      const meta = Option.isSome(c.metadata)
-        ? { metadata: yield* decodeInput(c.json, "--metadata", MetadataJson, c.metadata.value) }
-        : {}
+      const meta = yield* metadataOf(c.json, c.metadata)
       return {
         ...some("id", c.id),
         debitAccountId: c.debit,
