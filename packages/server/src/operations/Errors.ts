@@ -1,6 +1,6 @@
 // The wire errors: every failure a client sees, as one set of values. Over HTTP each renders as an RFC 9457
 // problem (its `status`, `type`, `title`); over RPC as a typed error told apart by its tag; the CLI prints its
-// `code` and exits with `exitCode`. Every one carries a stable `code` (docs/reference/errors.md; the ledger's
+// `code` and exits with `exitCodeOf(tag)`. Every one carries a stable `code` (docs/reference/errors.md; the ledger's
 // result codes are in docs/reference/result-codes.md) and a human `detail`.
 import { codes as resultCodes } from "@tally/domain/ResultCode"
 import { Schema } from "effect"
@@ -136,7 +136,7 @@ export const tagOf = (error: WireErrorClass): string => (error.prototype as { re
 export const httpStatusOf = (error: WireErrorClass): number =>
   (error.ast.annotations as { readonly httpApiStatus: number }).httpApiStatus
 
-/** The CLI's exit code: 2 when the server said no to this request, 1 for trouble (key, server, transport). */
+/** The CLI's exit code: 2 when the server refused this request, 1 for trouble or no permission (key, server). */
 export const exitCodeOf = (tag: string): 1 | 2 =>
   tag === "TransferRefused" ||
   tag === "BatchRefused" ||
