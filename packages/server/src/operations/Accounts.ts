@@ -15,7 +15,7 @@ import {
 } from "./Errors.ts"
 import { currencyOf, metadataWithin, pageSize } from "./Limits.ts"
 import { operation } from "./Operation.ts"
-import { iso, Metadata, MetadataInput, PageFields, pageOf, SignedAmount, Uuid } from "./Schemas.ts"
+import { ById, iso, Metadata, MetadataInput, PageFields, pageOf, SignedAmount, Uuid } from "./Schemas.ts"
 
 export const groups = {
   accounts: { title: "Accounts", description: "Ledger accounts and their balances" },
@@ -82,8 +82,6 @@ export const CreateAccount = Schema.Struct({
   allowNegative: Schema.optionalKey(Schema.Boolean),
   metadata: Schema.optionalKey(MetadataInput)
 }).annotate({ identifier: "CreateAccount" })
-
-const ById = Schema.Struct({ id: Uuid })
 
 export const create = operation({
   name: "accounts.create",

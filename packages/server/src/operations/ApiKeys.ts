@@ -6,7 +6,7 @@ import { Effect, Schema } from "effect"
 import { Authenticator, keyHash, newApiKey, viewerOf } from "../Auth.ts"
 import { adminRequired, apiKeyNotFound, ownerNotFound } from "./Errors.ts"
 import { operation } from "./Operation.ts"
-import { iso, Text, Uuid } from "./Schemas.ts"
+import { ById, iso, NoPayload, Text, Uuid } from "./Schemas.ts"
 
 export const groups = {
   apiKeys: { title: "API keys", description: "Bearer keys: created by the admin key, shown once, revocable" }
@@ -75,7 +75,7 @@ export const create = operation({
 export const list = operation({
   name: "apiKeys.list",
   description: "The API keys of this key's owner (the admin: every key)",
-  payload: Schema.Struct({}),
+  payload: NoPayload,
   success: Schema.Struct({ items: Schema.Array(ApiKeyJson) }),
   errors: [],
   access: "key",
@@ -87,7 +87,7 @@ export const list = operation({
 export const revoke = operation({
   name: "apiKeys.revoke",
   description: "Revoke an API key (within TALLY_API_KEY_CACHE_SECONDS on every instance)",
-  payload: Schema.Struct({ id: Uuid }),
+  payload: ById,
   success: ApiKeyJson,
   errors: [apiKeyNotFound],
   access: "key",

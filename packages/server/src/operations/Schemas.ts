@@ -3,6 +3,12 @@ import { DateTime, Schema } from "effect"
 
 export const Uuid = Schema.String.check(Schema.isUUID())
 
+/** The payload of an operation on one object: its id (a path parameter over HTTP). */
+export const ById = Schema.Struct({ id: Uuid })
+
+/** The payload of an operation that takes none. */
+export const NoPayload = Schema.Struct({})
+
 /** A balance may be negative on system accounts: an optional minus, then digits. */
 export const SignedAmount = Schema.String.annotate({
   description: "Minor units as a string of digits, negative only on system accounts",

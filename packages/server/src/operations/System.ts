@@ -6,6 +6,7 @@ import { SqlClient } from "effect/sql"
 import { version } from "../Version.ts"
 import { notReady, Unavailable } from "./Errors.ts"
 import { operation } from "./Operation.ts"
+import { NoPayload } from "./Schemas.ts"
 
 export const groups = {
   system: { title: "System", description: "Service identity, liveness and readiness" }
@@ -83,7 +84,7 @@ const probe = { access: "public", idempotent: false, surfaces: { rpc: false, cli
 export const info = operation({
   name: "system.info",
   description: "Name, version, uptime and backends (passwords redacted)",
-  payload: Schema.Struct({}),
+  payload: NoPayload,
   success: ServiceInfo,
   errors: [],
   ...probe,
@@ -97,7 +98,7 @@ export const info = operation({
 export const healthz = operation({
   name: "system.healthz",
   description: "Alive",
-  payload: Schema.Struct({}),
+  payload: NoPayload,
   success: Health,
   errors: [],
   ...probe,
@@ -108,7 +109,7 @@ export const healthz = operation({
 export const readyz = operation({
   name: "system.readyz",
   description: "The database answers and every migration is applied",
-  payload: Schema.Struct({}),
+  payload: NoPayload,
   success: Health,
   errors: [notReady],
   ...probe,

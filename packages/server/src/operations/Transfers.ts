@@ -17,7 +17,7 @@ import {
 } from "./Errors.ts"
 import { pageSize } from "./Limits.ts"
 import { operation } from "./Operation.ts"
-import { Amount, iso, Metadata, PageFields, pageOf, Uuid } from "./Schemas.ts"
+import { Amount, ById, iso, Metadata, PageFields, pageOf, Uuid } from "./Schemas.ts"
 import { CreateTransfer, toCommand } from "./TransferCommand.ts"
 
 export const groups = {
@@ -68,8 +68,6 @@ export const transferJson = (t: Transfer): typeof TransferJson.Type => ({
   createdAt: iso(t.createdAt),
   updatedAt: iso(t.updatedAt)
 })
-
-const ById = Schema.Struct({ id: Uuid })
 
 export const create = operation({
   name: "transfers.create",
