@@ -12,20 +12,19 @@ import * as Transfers from "@tally/domain/usecases/Transfers"
 import { Config, Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
-import { Api } from "./api/Api.ts"
+import { Authenticator } from "./Auth.ts"
 import { ServerConfig, type ServerConfigShape } from "./Config.ts"
-import { AccountsHandlers } from "./http/AccountsHandlers.ts"
-import { ApiKeysHandlers } from "./http/ApiKeysHandlers.ts"
-import { ApiKeyAuthLive, Authenticator } from "./http/Auth.ts"
+import { Api } from "./http/Api.ts"
 import { EdgeMiddleware } from "./http/Edge.ts"
 import { RequestGuardLive } from "./http/Guard.ts"
-import { IdempotencyMiddleware } from "./http/Idempotency.ts"
+import { HttpHandlers } from "./http/Handlers.ts"
 import { RateLimitMiddleware } from "./http/RateLimit.ts"
-import { SystemHandlers } from "./http/SystemHandlers.ts"
-import { FxHandlers, TransfersHandlers } from "./http/TransfersHandlers.ts"
+import { ApiKeyAuthLive } from "./http/Security.ts"
 import { SchedulerLive } from "./jobs/Scheduler.ts"
 import { LoggingLive } from "./Logging.ts"
-import { HttpMetricsMiddleware, LedgerMetricsLive, MetricsLive } from "./metrics/index.ts"
+import { GaugesLive, HttpMetricsMiddleware, LedgerTelemetryLive, MetricsLive } from "./metrics/index.ts"
+import { Idempotency } from "./operations/Idempotency.ts"
+import { SystemStatus } from "./operations/System.ts"
 import { RpcRoutes } from "./rpc/Routes.ts"
 
 /** Migrations (TALLY_MIGRATIONS_DIR, default the repository's) and seed steps. */
@@ -55,32 +54,30 @@ export const LedgerLimitsLive = Layer.effect(
   )
 )
 
-/** Domain services on PostgreSQL, given a database layer. */
+/** Domain services on PostgreSQL, given a database layer; the use cases report to the ledger metrics. */
 export const StoresLive = Layer.mergeAll(
-  // counts transfers after their transaction commits (metrics/LedgerMetrics.ts)
-  LedgerMetricsLive.pipe(Layer.provide(PgLedgerStore.layer)),
+  PgLedgerStore.layer,
   PgApiKeyStore.layer,
   IdempotencyStore.layer,
   Uuid.layer,
-  LedgerLimitsLive
+  LedgerLimitsLive,
+  LedgerTelemetryLive
 )
+
+/** What the operations need beyond the stores: idempotency records, the probes' status, the gauges. */
+export const OperationsLive = Layer.mergeAll(Idempotency.layer, SystemStatus.layer, GaugesLive)
 
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide(
-      Layer.mergeAll(SystemHandlers, AccountsHandlers, TransfersHandlers, FxHandlers, ApiKeysHandlers).pipe(
-        Layer.provide([ApiKeyAuthLive, RequestGuardLive])
-      )
-    )
+    Layer.provide(HttpHandlers.pipe(Layer.provide([ApiKeyAuthLive, RequestGuardLive])))
   ),
   HttpApiScalar.layer(Api, { path: "/docs" }),
-  RpcRoutes,
-  IdempotencyMiddleware
+  RpcRoutes
 ).pipe(
   // Global middleware wraps in registration order, the first registered outermost; `provideMerge` builds (and so
   // registers) its argument first. Outermost to innermost: metrics see every answer; the edge sets the request
-  // id and the body limit before anything reads the body; rate limiting comes before any database work;
-  // idempotency sits right around the routes.
+  // id and the body limit before anything reads the body; rate limiting comes before any database work.
+  // Authentication and idempotency belong to the operations (operations/Runner.ts).
   Layer.provideMerge(RateLimitMiddleware),
   Layer.provideMerge(EdgeMiddleware),
   Layer.provideMerge(HttpMetricsMiddleware)
@@ -113,7 +110,7 @@ export const AppLive = (options: {
     Layer.provideMerge(MetricsLive),
     // fx-refresh runs at start and needs the schema: jobs start after migrations and seeds
     Layer.provide(MigrateAtStart),
-    Layer.provideMerge(Authenticator.layer),
+    Layer.provideMerge(Layer.mergeAll(Authenticator.layer, OperationsLive)),
     Layer.provideMerge(Layer.mergeAll(SchemaLive, StoresLive)),
     Layer.provideMerge(options.config === undefined ? ServerConfig.layer : ServerConfig.layerWith(options.config))
   )

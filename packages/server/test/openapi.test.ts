@@ -2,7 +2,7 @@ import { assert, layer } from "@effect/vitest"
 import { Validator } from "@seriousme/openapi-schema-validator"
 import { Effect } from "effect"
 import { HttpApi } from "effect/http-api"
-import { Api } from "../src/api/Api.ts"
+import { Api } from "../src/http/Api.ts"
 import { call, TestServer } from "./support/TestServer.ts"
 
 // every endpoint of the API definition, as OpenAPI paths: `/v1/accounts/:id` → `/v1/accounts/{id}`

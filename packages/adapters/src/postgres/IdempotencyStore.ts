@@ -1,5 +1,5 @@
-// Idempotency records (docs/adr/0005-idempotency.md), shared by the HTTP middleware and the RPC handlers:
-// claim a key before running, complete it with the outcome, or release it so a retry runs again.
+// Idempotency records (docs/adr/0005-idempotency.md, 0010-operation-table.md), used by the server's one idempotency
+// service for every surface: claim a key before running, complete it with the outcome, or release it for a retry.
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer } from "effect"
 

@@ -2,10 +2,15 @@ import { DateTime, Effect, Option, Schema } from "effect"
 import { type Account, AccountId, type OwnerId, openAccount } from "../Account.ts"
 import type { CurrencyCode } from "../Money.ts"
 import { Ids } from "../ports/Ids.ts"
-import { LedgerStore } from "../ports/LedgerStore.ts"
+import { LedgerStore, type ListAccounts } from "../ports/LedgerStore.ts"
 
 export class AccountNotFound extends Schema.TaggedError<AccountNotFound>()("AccountNotFound", {
   accountId: Schema.String
+}) {}
+
+/** `allowNegative` marks a system account (money outside the ledger, FX liquidity): those have no owner. */
+export class OwnedSystemAccount extends Schema.TaggedError<OwnedSystemAccount>()("OwnedSystemAccount", {
+  ownerId: Schema.String
 }) {}
 
 export interface OpenAccountCommand {
@@ -16,6 +21,9 @@ export interface OpenAccountCommand {
 }
 
 export const open = Effect.fn("Accounts.open")(function* (command: OpenAccountCommand) {
+  if (command.allowNegative && command.ownerId !== null) {
+    return yield* new OwnedSystemAccount({ ownerId: command.ownerId })
+  }
   const store = yield* LedgerStore
   const id = AccountId.make(yield* (yield* Ids).next)
   const now = yield* DateTime.now
@@ -30,4 +38,12 @@ export const get = Effect.fn("Accounts.get")(function* (id: AccountId, viewer: O
     return yield* new AccountNotFound({ accountId: id })
   }
   return found.value satisfies Account
+})
+
+/** The accounts `viewer` owns (the admin: every account), a page at a time. */
+export const list = Effect.fn("Accounts.list")(function* (
+  query: Omit<ListAccounts, "ownerId">,
+  viewer: OwnerId | null
+) {
+  return yield* (yield* LedgerStore).listAccounts({ ...query, ownerId: viewer })
 })

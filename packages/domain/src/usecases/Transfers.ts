@@ -6,6 +6,7 @@ import { decideTransfer, type FxContext, type Limits, type TransferCommand } fro
 import { decideExpire, decidePost, decideVoid, type HoldDecision } from "../Hold.ts"
 import type { CurrencyCode } from "../Money.ts"
 import { type Changes, LedgerStore, type ListEntries, type ListTransfers } from "../ports/LedgerStore.ts"
+import { type HoldKind, LedgerTelemetry } from "../ports/LedgerTelemetry.ts"
 import type { Transfer, TransferId } from "../Transfer.ts"
 import * as Accounts from "./Accounts.ts"
 
@@ -131,6 +132,8 @@ export const create = Effect.fn("Transfers.create")(function* (cmd: TransferComm
       )
     )
   if ("_tag" in outcome) {
+    // a fresh decision, committed (a replay of a stored transfer was counted when it was decided)
+    yield* (yield* LedgerTelemetry).committed("single", [outcome.transfer])
     if (outcome._tag === "Refused") {
       return yield* new TransferRefused({ code: outcome.code, transferId: outcome.transfer.id })
     }
@@ -178,7 +181,7 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
         } else {
           yield* store.write({ ...noChanges(viewer), inserted: decision.transfers })
         }
-        return decision
+        return { ...decision, fresh: true }
       })
     )
     .pipe(
@@ -200,6 +203,7 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
           if (transfers.some((t) => t.status === "failed")) {
             return {
               _tag: "Refused" as const,
+              fresh: false,
               transfers,
               errors: transfers.flatMap((t, index) =>
                 t.failureCode !== null && t.failureCode !== "linked_transfer_failed"
@@ -208,10 +212,11 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
               )
             }
           }
-          return { _tag: "Applied" as const, transfers, accounts: [], entries: [] }
+          return { _tag: "Applied" as const, transfers, accounts: [], entries: [], fresh: false }
         })
       )
     )
+  if (outcome.fresh) yield* (yield* LedgerTelemetry).committed("batch", outcome.transfers)
   if (outcome._tag === "Refused") {
     return yield* new BatchRefused({ errors: outcome.errors, transferIds: outcome.transfers.map((t) => t.id) })
   }
@@ -230,43 +235,51 @@ const settledBy = (action: HoldAction, transfer: Transfer): boolean =>
       (action.amountMinor === undefined || transfer.postedAmountMinor === action.amountMinor)
     : transfer.status === (action._tag === "void" ? "voided" : "expired")
 
+const KINDS: Record<HoldAction["_tag"], HoldKind> = { post: "hold_post", void: "hold_void", expire: "hold_expire" }
+
 const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) =>
   Effect.gen(function* () {
     const store = yield* LedgerStore
+    const telemetry = yield* LedgerTelemetry
+    const kind = KINDS[action._tag]
     let attempt = 0
-    return yield* store.transact(
-      Effect.gen(function* () {
-        attempt++
-        const now = yield* DateTime.now
-        const found = Option.getOrUndefined(yield* store.lockTransfer(id))
-        const ids = found === undefined ? [] : [found.debitAccountId, found.creditAccountId]
-        if (found?.fx) ids.push(found.fx.debitLiquidityAccountId, found.fx.creditLiquidityAccountId)
-        const accounts = yield* store.lockAccounts(ids)
-        // posting or voiding acts on the payer's funds: only the payer's owner (or the admin) may do it
-        const transfer =
-          found !== undefined && visible(accounts.get(found.debitAccountId), viewer) !== undefined ? found : undefined
-        const decision: HoldDecision =
-          action._tag === "post"
-            ? decidePost(transfer, accounts.values(), action.amountMinor, now)
-            : action._tag === "void"
-              ? decideVoid(transfer, accounts.values(), now)
-              : decideExpire(transfer, accounts.values(), now)
-        if (decision._tag === "Refused") {
-          // a retry after a connection lost around COMMIT may find the hold settled by its own first attempt
-          if (attempt > 1 && transfer !== undefined && settledBy(action, transfer)) return transfer
-          return yield* new TransferRefused({ code: decision.code, transferId: id })
-        }
-        yield* store
-          .write({
-            ...noChanges(viewer),
-            updated: [decision.transfer],
-            accounts: decision.accounts,
-            entries: decision.entries
-          })
-          .pipe(Effect.catchTag("TransferIdTaken", Effect.die)) // inserts nothing: cannot happen
-        return decision.transfer
-      })
-    )
+    const settled = yield* store
+      .transact(
+        Effect.gen(function* () {
+          attempt++
+          const now = yield* DateTime.now
+          const found = Option.getOrUndefined(yield* store.lockTransfer(id))
+          const ids = found === undefined ? [] : [found.debitAccountId, found.creditAccountId]
+          if (found?.fx) ids.push(found.fx.debitLiquidityAccountId, found.fx.creditLiquidityAccountId)
+          const accounts = yield* store.lockAccounts(ids)
+          // posting or voiding acts on the payer's funds: only the payer's owner (or the admin) may do it
+          const transfer =
+            found !== undefined && visible(accounts.get(found.debitAccountId), viewer) !== undefined ? found : undefined
+          const decision: HoldDecision =
+            action._tag === "post"
+              ? decidePost(transfer, accounts.values(), action.amountMinor, now)
+              : action._tag === "void"
+                ? decideVoid(transfer, accounts.values(), now)
+                : decideExpire(transfer, accounts.values(), now)
+          if (decision._tag === "Refused") {
+            // a retry after a connection lost around COMMIT may find the hold settled by its own first attempt
+            if (attempt > 1 && transfer !== undefined && settledBy(action, transfer)) return transfer
+            return yield* new TransferRefused({ code: decision.code, transferId: id })
+          }
+          yield* store
+            .write({
+              ...noChanges(viewer),
+              updated: [decision.transfer],
+              accounts: decision.accounts,
+              entries: decision.entries
+            })
+            .pipe(Effect.catchTag("TransferIdTaken", Effect.die)) // inserts nothing: cannot happen
+          return decision.transfer
+        })
+      )
+      .pipe(Effect.tapError((e) => (e._tag === "TransferRefused" ? telemetry.holdRefused(kind, e.code) : Effect.void)))
+    yield* telemetry.committed(kind, [settled])
+    return settled
   })
 
 export const post = Effect.fn("Transfers.post")(function* (

@@ -1,9 +1,10 @@
 // Flags and helpers shared by the client commands.
-import { Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { Argument, Flag } from "effect/cli"
 import type { Rpc, RpcGroup } from "effect/rpc"
-import { Metadata } from "../api/Wire.ts"
+import { Metadata } from "../operations/Schemas.ts"
 import { TallyRpcs } from "../rpc/Group.ts"
+import { decodeInput } from "./ClientRun.ts"
 
 /** The payload schema of an RPC, so input is checked before it is sent. */
 export const payloadOf = <Tag extends Rpcs["_tag"]>(tag: Tag) =>
@@ -29,3 +30,9 @@ export const page = {
   cursor: Flag.String("cursor").pipe(Flag.withDescription("Continue after a previous page"), Flag.optional)
 }
 export const MetadataJson = Schema.fromJsonString(Metadata)
+
+/** `{ metadata }` from `--metadata` when given (checked to be a JSON object), else `{}`. */
+export const metadataOf = (json: boolean, flag: Option.Option<string>) =>
+  Option.isSome(flag)
+    ? Effect.map(decodeInput(json, "--metadata", MetadataJson, flag.value), (metadata) => ({ metadata }))
+    : Effect.succeed({})

@@ -1,7 +1,8 @@
 // Human output of the client commands: amounts in major units with their currency ("10.50 EUR").
 import { type CurrencyCode, currencies, formatMinor } from "@tally/domain/Money"
-import type { AccountJson } from "../api/AccountsApi.ts"
-import type { EntryJson, FxRateJson, TransferJson } from "../api/TransfersApi.ts"
+import type { AccountJson, EntryJson } from "../operations/Accounts.ts"
+import type { FxRateJson } from "../operations/Fx.ts"
+import type { TransferJson } from "../operations/Transfers.ts"
 
 type Account = typeof AccountJson.Type
 type Transfer = typeof TransferJson.Type

@@ -2,6 +2,7 @@
 // output and an exit code (0 ok, 2 refused or invalid, 1 transport, authentication or server trouble).
 import { Cause, Config, Console, Data, Effect, Option, Predicate, type Redacted, Runtime, Schema } from "effect"
 import { Flag } from "effect/cli"
+import { exitCodeOf } from "../operations/Errors.ts"
 import { makeTallyClient, type TallyClient } from "../rpc/Client.ts"
 
 export const connectionFlags = {
@@ -35,9 +36,6 @@ export class ClientExit extends Data.TaggedError("ClientExit")<{ readonly exitCo
   }
   override readonly [Runtime.errorReported] = false
 }
-
-/** The server answered and said no (exit 2); anything else that fails is exit 1. */
-const refusalTags = new Set(["TransferRefused", "BatchRefused", "ValidationFailed", "NotFound", "Conflict"])
 
 interface Failure {
   readonly _tag: string
@@ -108,7 +106,7 @@ export const runCall = <A, E extends Failure>(
       }
       if (Option.isSome(error)) {
         const e = error.value as Failure
-        return fail(connection.json, e, refusalTags.has(e._tag) ? 2 : 1)
+        return fail(connection.json, e, exitCodeOf(e._tag))
       }
       if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
       return fail(connection.json, { _tag: "InternalError", code: "internal", detail: Cause.pretty(cause) }, 1)

@@ -2,19 +2,22 @@
 // as a header and put on every log line), and the body size limit (TALLY_BODY_BYTES_MAX) → 413.
 import { randomUUID } from "node:crypto"
 import { ByteSize, Effect } from "effect"
-import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import {
+  HttpIncomingMessage,
+  HttpRouter,
+  HttpServerRequest,
+  HttpServerRespondable,
+  HttpServerResponse
+} from "effect/http"
 import { ServerConfig } from "../Config.ts"
+import { PayloadTooLarge } from "../operations/Errors.ts"
 
 const tooLarge = (limit: number) =>
-  HttpServerResponse.jsonUnsafe(
-    {
-      type: "urn:tally:problem:body-too-large",
-      status: 413,
-      title: "Request body too large",
+  HttpServerRespondable.toResponse(
+    new PayloadTooLarge({
       code: "body_too_large",
       detail: `request bodies are limited to ${limit} bytes (TALLY_BODY_BYTES_MAX)`
-    },
-    { status: 413, contentType: "application/problem+json" }
+    })
   )
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -31,7 +34,7 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const declared = Number(request.headers["content-length"] ?? "0")
         const response =
           declared > bodyBytesMax
-            ? tooLarge(bodyBytesMax)
+            ? yield* tooLarge(bodyBytesMax)
             : yield* httpEffect.pipe(
                 Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
                 Effect.annotateLogs({ requestId })

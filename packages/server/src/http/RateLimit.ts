@@ -1,9 +1,10 @@
 // Token bucket per presented API key (by hash; unknown keys are limited too, which slows guessing).
 // TALLY_RATE_LIMIT_PER_SECOND refills, TALLY_RATE_LIMIT_BURST caps the bucket; 0 disables. Over the
 // limit: 429 with Retry-After. Buckets are per instance; idle buckets are dropped after a minute.
-import { createHash } from "node:crypto"
-import { Config, Effect } from "effect"
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Clock, Config, Effect } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
+import { sha256Base64url } from "../Hash.ts"
+import { TooManyRequests } from "../operations/Errors.ts"
 
 export const RateLimitConfig = Config.all({
   perSecond: Config.Number("TALLY_RATE_LIMIT_PER_SECOND").pipe(Config.withDefault(2000)),
@@ -31,19 +32,19 @@ export const RateLimitMiddleware = HttpRouter.middleware(
   Effect.gen(function* () {
     const config = yield* RateLimitConfig
     const buckets = new Map<string, Bucket>()
-    let sweptAt = Date.now()
+    let sweptAt = yield* Clock.currentTimeMillis
     return (httpEffect) =>
       Effect.gen(function* () {
         if (config.perSecond <= 0) return yield* httpEffect
         const request = yield* HttpServerRequest.HttpServerRequest
         const authorization = request.headers.authorization
         if (authorization === undefined) return yield* httpEffect
-        const now = Date.now()
+        const now = yield* Clock.currentTimeMillis
         if (now - sweptAt > 60_000 || buckets.size > config.bucketsMax) {
           for (const [k, b] of buckets) if (now - b.at > 60_000) buckets.delete(k)
           sweptAt = now
         }
-        const id = createHash("sha256").update(authorization).digest("base64url")
+        const id = sha256Base64url(authorization)
         let bucket = buckets.get(id)
         if (bucket === undefined) {
           bucket = { tokens: config.burst, at: now }
@@ -51,17 +52,14 @@ export const RateLimitMiddleware = HttpRouter.middleware(
         }
         const wait = takeToken(bucket, now, config.perSecond, config.burst)
         if (wait === 0) return yield* httpEffect
-        return HttpServerResponse.jsonUnsafe(
-          {
-            type: "urn:tally:problem:rate-limited",
-            status: 429,
-            title: "Too many requests",
+        const response = yield* HttpServerRespondable.toResponse(
+          new TooManyRequests({
             code: "rate_limited",
             detail: `over ${config.perSecond} requests/s for this API key`,
             retryAfterSeconds: wait
-          },
-          { status: 429, contentType: "application/problem+json", headers: { "retry-after": String(wait) } }
+          })
         )
+        return HttpServerResponse.setHeader(response, "retry-after", String(wait))
       })
   }),
   { global: true }

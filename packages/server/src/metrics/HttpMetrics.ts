@@ -5,7 +5,7 @@
 import { Effect, Exit, Metric } from "effect"
 import { FindMyWay, HttpRouter, HttpServerError, HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { HttpApi } from "effect/http-api"
-import { Api } from "../api/Api.ts"
+import { Api } from "../http/Api.ts"
 import { httpRequestDuration, httpRequests, methodLabel, statusClass } from "./Definitions.ts"
 
 export const UNMATCHED = "unmatched"

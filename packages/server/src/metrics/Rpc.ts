@@ -1,11 +1,11 @@
-// RPC metrics for the RpcMetrics middleware: `RpcMetrics.of((effect, { rpc }) => trackRpc(rpc._tag, effect))`.
+// RPC metrics, recorded for every RPC call by the operation runner (operations/Instrumentation.ts).
 import { Cause, Effect, Exit, Metric, Option, Predicate } from "effect"
 import { nameLabel, rpcCallsHandled, rpcCallsStarted, rpcHandlingSeconds } from "./Definitions.ts"
 
 const CODE = /^[a-z][a-z0-9_]{0,63}$/
 
 /**
- * The `code` label: `ok`, the typed failure's `code` (a result code or a code of rpc/Errors.ts: code-defined,
+ * The `code` label: `ok`, the typed failure's `code` (a result code or a code of operations/Errors.ts: code-defined,
  * so bounded), `interrupted`, or `internal` (a defect, or a failure without a code).
  */
 export const rpcCode = (exit: Exit.Exit<unknown, unknown>): string => {

@@ -1,5 +1,5 @@
 // A typed Tally client for TypeScript consumers and the CLI: `client.transfers.create({...})` returns the
-// transfer, or fails with the RPC errors of rpc/Errors.ts as values, or with `RpcClientError` (transport).
+// transfer, or fails with the wire errors of operations/Errors.ts as values, or with `RpcClientError` (transport).
 import { NodeSocket } from "@effect/platform-node"
 import { Effect, Layer, Redacted, type Scope } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"

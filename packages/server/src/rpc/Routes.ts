@@ -3,18 +3,10 @@
 // many concurrent calls on one connection). The methods tell them apart.
 import { Layer } from "effect"
 import { RpcSerialization, RpcServer } from "effect/rpc"
-import { AccountsHandlers } from "./AccountsHandlers.ts"
-import { FxHandlers } from "./FxHandlers.ts"
 import { rpcPath, TallyRpcs } from "./Group.ts"
-import { RpcAuthLive, RpcMetricsLive } from "./MiddlewareLive.ts"
-import { TransfersHandlers } from "./TransfersHandlers.ts"
+import { RpcHandlers } from "./Handlers.ts"
 
-export const RpcHandlers = Layer.mergeAll(AccountsHandlers, TransfersHandlers, FxHandlers, RpcAuthLive, RpcMetricsLive)
-
-/**
- * Registers `POST /rpc` and `GET /rpc` (WebSocket) on the current `HttpRouter`. Needs, like the HTTP handlers:
- * `HttpRouter`, `LedgerStore`, `Ids`, `ServerConfig`, `Authenticator` and `SqlClient` (idempotency records).
- */
+/** Registers `POST /rpc` and `GET /rpc` (WebSocket) on the current `HttpRouter`; needs what the handlers need. */
 export const RpcRoutes = Layer.mergeAll(
   RpcServer.layerHttp({ group: TallyRpcs, path: rpcPath, protocol: "http" }).pipe(
     Layer.provide(RpcSerialization.layerNdjson)

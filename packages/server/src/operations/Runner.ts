@@ -1,0 +1,84 @@
+// The one way an operation runs, for every surface: authenticate and check access (the table's `access`),
+// claim the idempotency key (the table's `idempotent`), call the handler, translate its failure into a wire
+// error, instrument the whole. A surface only extracts the request (payload, credential, key) and renders the
+// outcome; a replayed outcome is rendered by the surface too (`replay`).
+import { Cause, Effect, Exit, Option, type Redacted, Schema } from "effect"
+import { Authenticator, type Principal } from "../Auth.ts"
+import { Forbidden, Unauthorized, type WireError, wireErrorClasses } from "./Errors.ts"
+import { Idempotency, type Stored } from "./Idempotency.ts"
+import { instrument, type Surface } from "./Instrumentation.ts"
+import type { AnyOperation, OperationContext } from "./Operation.ts"
+import { translate } from "./Translate.ts"
+
+export interface Call {
+  readonly surface: Surface
+  /** The decoded payload: what the operation's `payload` schema describes. */
+  readonly payload: unknown
+  /** The presented bearer token, if any. */
+  readonly credential: Option.Option<Redacted.Redacted>
+  readonly idempotencyKey: string | undefined
+}
+
+const unauthorized = new Unauthorized({ code: "unauthorized", detail: "missing, unknown or revoked API key" })
+
+const principalOf = (op: AnyOperation, credential: Option.Option<Redacted.Redacted>) =>
+  Effect.gen(function* () {
+    if (op.access === "public") return undefined
+    if (Option.isNone(credential)) return yield* unauthorized
+    const found = yield* (yield* Authenticator).authenticate(credential.value)
+    if (Option.isNone(found)) return yield* unauthorized
+    if (op.access === "admin" && found.value.kind !== "admin") {
+      return yield* new Forbidden({ code: "admin_required", detail: `${op.name} needs the admin key` })
+    }
+    return found.value
+  })
+
+const encodeError = Schema.encodeUnknownEffect(Schema.Union(wireErrorClasses))
+
+/** What of an exit is kept for a replay: answers (successes and 4xx), not outages or defects. */
+const keep =
+  (op: AnyOperation) =>
+  (exit: Exit.Exit<unknown, WireError>): Effect.Effect<Stored | undefined> => {
+    if (Exit.isSuccess(exit)) {
+      return Schema.encodeUnknownEffect(op.success as Schema.Codec<unknown, unknown>)(exit.value).pipe(
+        Effect.map((body): Stored => ({ status: op.http.status ?? 200, body: JSON.stringify(body) })),
+        Effect.orDie
+      )
+    }
+    const error = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
+    if (error === undefined || error.status >= 500) return Effect.succeed(undefined)
+    return encodeError(error).pipe(
+      Effect.map((body) => ({ status: error.status, body: JSON.stringify(body) })),
+      Effect.orDie
+    )
+  }
+
+/** Runs `op` for one call; a replayed outcome is whatever `replay` makes of the stored one. */
+export const execute = <O extends AnyOperation, B>(
+  op: O,
+  call: Call,
+  replay: (stored: Stored) => Effect.Effect<B, WireError>
+) =>
+  instrument(
+    call.surface,
+    op.name,
+    Effect.gen(function* () {
+      const principal: Principal | undefined = yield* principalOf(op, call.credential)
+      const context = { principal, idempotencyKey: call.idempotencyKey } as OperationContext<O["access"]>
+      const run = op.handle(call.payload, context).pipe(Effect.catch(translate))
+      if (!op.idempotent || call.idempotencyKey === undefined || principal === undefined) return yield* run
+      const request = yield* Schema.encodeUnknownEffect(op.payload as Schema.Codec<unknown, unknown>)(
+        call.payload
+      ).pipe(Effect.orDie)
+      const outcome = yield* (yield* Idempotency).once(
+        { principal, operation: op.name, key: call.idempotencyKey, request },
+        run,
+        keep(op)
+      )
+      return outcome._tag === "Fresh" ? outcome.value : yield* replay(outcome)
+    })
+  ) as Effect.Effect<O["success"]["Type"] | B, WireError, Authenticator | Idempotency | EffectServices<O>>
+
+type EffectServices<O> = O extends { readonly handle: (...args: never) => Effect.Effect<unknown, unknown, infer R> }
+  ? R
+  : never

@@ -1,0 +1,17 @@
+import type { ApiKeyStore } from "@tally/domain/ports/ApiKeyStore"
+import type { Ids } from "@tally/domain/ports/Ids"
+import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
+import type { Authenticator } from "../Auth.ts"
+import type { ServerConfig } from "../Config.ts"
+import type { Idempotency } from "./Idempotency.ts"
+import type { SystemStatus } from "./System.ts"
+
+/** What running any operation of the table needs (the surfaces' handler layers require it). */
+export type OperationServices =
+  | LedgerStore
+  | ApiKeyStore
+  | Ids
+  | ServerConfig
+  | Authenticator
+  | Idempotency
+  | SystemStatus
