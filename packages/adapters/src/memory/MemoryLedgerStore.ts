@@ -136,7 +136,9 @@ export const make = Effect.gen(function* () {
 
   const write = (changes: Changes) =>
     Effect.gen(function* () {
-      const taken = changes.inserted.filter((t) => state.transfers.has(t.id)).map((t) => t.id)
+      // like the primary key: an id already stored, or repeated within the write, is taken
+      const ids = changes.inserted.map((t) => t.id)
+      const taken = ids.filter((id, i) => state.transfers.has(id) || ids.indexOf(id) !== i)
       if (taken.length > 0) return yield* new TransferIdTaken({ transferIds: taken })
       for (const account of changes.accounts) {
         const stored = state.accounts.get(account.id)

@@ -85,6 +85,24 @@ const noChanges = (ownerId: OwnerId | null): Changes => ({
   ownerId
 })
 
+/** The first record of each id, in order: a batch repeating an id stores it once. */
+const firstPerId = (transfers: ReadonlyArray<Transfer>): ReadonlyArray<Transfer> => {
+  const first = new Map<TransferId, Transfer>()
+  for (const t of transfers) if (!first.has(t.id)) first.set(t.id, t)
+  return [...first.values()]
+}
+
+/** Indexes of the commands whose id an earlier command of the batch already has. */
+const repeatedIndexes = (cmds: ReadonlyArray<TransferCommand>): ReadonlySet<number> => {
+  const seen = new Set<TransferId>()
+  const repeated = new Set<number>()
+  cmds.forEach((c, i) => {
+    if (seen.has(c.id)) repeated.add(i)
+    seen.add(c.id)
+  })
+  return repeated
+}
+
 /** A retry of a stored transfer returns the first outcome; a different request under the same id is refused. */
 const replay = (stored: Transfer, cmd: TransferCommand): Effect.Effect<Transfer, TransferIdReused | TransferRefused> =>
   !sameRequest(stored, cmd)
@@ -176,7 +194,8 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
             entries: decision.entries
           })
         } else {
-          yield* store.write({ ...noChanges(viewer), inserted: decision.transfers })
+          // an id repeated in the batch is stored once: the first item's record (the repeats are refused)
+          yield* store.write({ ...noChanges(viewer), inserted: firstPerId(decision.transfers) })
         }
         return decision
       })
@@ -192,19 +211,22 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
             )).map((t) => [t.id, t])
           )
           const all = cmds.map((c) => stored.get(c.id))
-          if (all.some((t, i) => t === undefined || !sameRequest(t, cmds[i]!))) {
+          const repeated = repeatedIndexes(cmds)
+          if (all.some((t, i) => !repeated.has(i) && (t === undefined || !sameRequest(t, cmds[i]!)))) {
             const reused = cmds.find((c) => stored.has(c.id))
             return yield* new TransferIdReused({ transferId: reused?.id ?? cmds[0]!.id })
           }
           const transfers = all as ReadonlyArray<Transfer>
-          if (transfers.some((t) => t.status === "failed")) {
+          if (repeated.size > 0 || transfers.some((t) => t.status === "failed")) {
             return {
               _tag: "Refused" as const,
               transfers,
               errors: transfers.flatMap((t, index) =>
-                t.failureCode !== null && t.failureCode !== "linked_transfer_failed"
-                  ? [{ index, code: t.failureCode }]
-                  : []
+                repeated.has(index)
+                  ? [{ index, code: "duplicate_transfer_id" }]
+                  : t.failureCode !== null && t.failureCode !== "linked_transfer_failed"
+                    ? [{ index, code: t.failureCode }]
+                    : []
               )
             }
           }
