@@ -144,12 +144,12 @@ export const make = Effect.gen(function* () {
           RETURNING 1
         ), upd AS (
           UPDATE transfers t SET status = v.status, failure_code = v.failure_code, posted_amount = v.posted_amount,
-            updated_at = v.updated_at
+            credit_amount = v.credit_amount, updated_at = v.updated_at
           FROM unnest(
             ${col(upd.map((t) => t.id))}::uuid[], ${col(upd.map((t) => t.status))}::text[],
             ${col(upd.map((t) => t.failureCode))}::text[], ${col(upd.map((t) => t.postedAmountMinor))}::int8[],
-            ${col(upd.map((t) => iso(t.updatedAt)))}::timestamptz[]
-          ) AS v(id, status, failure_code, posted_amount, updated_at)
+            ${col(upd.map((t) => t.creditAmountMinor))}::int8[], ${col(upd.map((t) => iso(t.updatedAt)))}::timestamptz[]
+          ) AS v(id, status, failure_code, posted_amount, credit_amount, updated_at)
           WHERE t.id = v.id
           RETURNING 1
         ), acc AS (
