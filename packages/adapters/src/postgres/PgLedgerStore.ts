@@ -142,7 +142,9 @@ export const make = Effect.gen(function* () {
                  metadata, created_at, updated_at)
           ON CONFLICT (id) DO NOTHING
           RETURNING 1
-        ), upd AS (
+        ),
+        -- a taken id (a retry) writes nothing else: the caller answers it from the stored transfer
+        upd AS (
           UPDATE transfers t SET status = v.status, failure_code = v.failure_code, posted_amount = v.posted_amount,
             credit_amount = v.credit_amount, updated_at = v.updated_at
           FROM unnest(
@@ -150,7 +152,7 @@ export const make = Effect.gen(function* () {
             ${col(upd.map((t) => t.failureCode))}::text[], ${col(upd.map((t) => t.postedAmountMinor))}::int8[],
             ${col(upd.map((t) => t.creditAmountMinor))}::int8[], ${col(upd.map((t) => iso(t.updatedAt)))}::timestamptz[]
           ) AS v(id, status, failure_code, posted_amount, credit_amount, updated_at)
-          WHERE t.id = v.id
+          WHERE t.id = v.id AND (SELECT count(*) FROM ins) = ${ins.length}
           RETURNING 1
         ), acc AS (
           UPDATE accounts a SET posted = v.posted, pending_debits = v.pending_debits,
@@ -160,7 +162,7 @@ export const make = Effect.gen(function* () {
             ${col(acc.map((a) => a.pendingDebitsMinor))}::int8[], ${col(acc.map((a) => a.pendingCreditsMinor))}::int8[],
             ${col(acc.map((a) => a.version))}::int8[], ${col(acc.map((a) => iso(a.updatedAt)))}::timestamptz[]
           ) AS v(id, posted, pending_debits, pending_credits, version, updated_at)
-          WHERE a.id = v.id AND a.version = v.version - 1
+          WHERE a.id = v.id AND a.version = v.version - 1 AND (SELECT count(*) FROM ins) = ${ins.length}
           RETURNING 1
         ), ent AS (
           INSERT INTO entries (transfer_id, account_id, currency, side, amount, posted_after, created_at)
@@ -169,7 +171,7 @@ export const make = Effect.gen(function* () {
             ${col(ent.map((e) => e.currency))}::text[], ${col(ent.map((e) => e.side))}::text[],
             ${col(ent.map((e) => e.amountMinor))}::int8[], ${col(ent.map((e) => e.postedAfterMinor))}::int8[],
             ${col(ent.map((e) => iso(e.createdAt)))}::timestamptz[]
-          )
+          ) WHERE (SELECT count(*) FROM ins) = ${ins.length}
           RETURNING 1
         )
         SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM upd)::int AS updated,
