@@ -1,7 +1,7 @@
 // The ledger's invariants as the database itself enforces them (issue 10 A11), checked in plain SQL: what is
 // allowed and what is refused, whatever code (or operator) writes the rows.
 import { PgClient } from "@effect/sql-pg"
-import { assert, describe, layer } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { uuidv7 } from "../src/Uuid.ts"
 import { TestDatabase } from "./support/TestDatabase.ts"
