@@ -225,7 +225,8 @@ export const make = Effect.gen(function* () {
       const last = page.at(-1)
       return {
         items: page.map(toTransfer),
-        nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.created_at, last.id) : null
+        nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.created_at, last.id) : null,
+        tailCursor: last !== undefined ? encodeCursor(last.created_at, last.id) : query.cursor
       }
     })
 
@@ -241,7 +242,8 @@ export const make = Effect.gen(function* () {
       const last = page.at(-1)
       return {
         items: page.map(toEntry),
-        nextCursor: rows.length > query.limit && last !== undefined ? encodeSeqCursor(BigInt(last.id)) : null
+        nextCursor: rows.length > query.limit && last !== undefined ? encodeSeqCursor(BigInt(last.id)) : null,
+        tailCursor: last !== undefined ? encodeSeqCursor(BigInt(last.id)) : query.cursor
       }
     })
 
