@@ -117,7 +117,6 @@ export const create = Effect.fn("Transfers.create")(function* (cmd: TransferComm
   const outcome = yield* store
     .transact(
       Effect.gen(function* () {
-        const now = yield* DateTime.now
         const locked = yield* store.lockAccounts([cmd.debitAccountId, cmd.creditAccountId])
         const debit = visible(locked.get(cmd.debitAccountId), viewer)
         const credit = locked.get(cmd.creditAccountId)
@@ -126,6 +125,8 @@ export const create = Effect.fn("Transfers.create")(function* (cmd: TransferComm
             ? yield* loadFx([[debit.currency, credit.currency]])
             : () => undefined
         const fx = debit !== undefined && credit !== undefined ? fxFor(debit.currency, credit.currency) : undefined
+        // the time the locks were granted: a decision that waited on a lock is judged when it runs
+        const now = yield* DateTime.now
         const decision = decideTransfer(cmd, { debit, credit, fx, now, limits })
         if (decision._tag === "Applied") {
           yield* store.write({
@@ -169,7 +170,6 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
   const outcome = yield* store
     .transact(
       Effect.gen(function* () {
-        const now = yield* DateTime.now
         const ids = cmds.flatMap((c) => [c.debitAccountId, c.creditAccountId])
         const locked = yield* store.lockAccounts(ids)
         const accounts = new Map<AccountId, Account>()
@@ -185,6 +185,7 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
           return d !== undefined && k !== undefined ? [[d.currency, k.currency] as const] : []
         })
         const fxFor = yield* loadFx(pairs)
+        const now = yield* DateTime.now // after the locks, as for a single transfer
         const decision = decideBatch(cmds, accounts, fxFor, now, limits)
         if (decision._tag === "Applied") {
           yield* store.write({
@@ -259,11 +260,12 @@ const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) 
     return yield* store.transact(
       Effect.gen(function* () {
         attempt++
-        const now = yield* DateTime.now
         const found = Option.getOrUndefined(yield* store.lockTransfer(id))
         const ids = found === undefined ? [] : [found.debitAccountId, found.creditAccountId]
         if (found?.fx) ids.push(found.fx.debitLiquidityAccountId, found.fx.creditLiquidityAccountId)
         const accounts = yield* store.lockAccounts(ids)
+        // read once the locks are held: a post that waited past expiresAt is refused as expired
+        const now = yield* DateTime.now
         // posting or voiding acts on the payer's funds: only the payer's owner (or the admin) may do it
         const transfer =
           found !== undefined && visible(accounts.get(found.debitAccountId), viewer) !== undefined ? found : undefined
