@@ -19,22 +19,24 @@ const PAGE = 7
 
 const Live = Layer.effect(LedgerStore, PgLedgerStore.make).pipe(
   Layer.provide(
-    Layer.succeed(TransactionConfig, { isolation: "read_committed", retriesMax: 20, retryBaseMs: 2, retryMaxDelayMs: 50 })
+    Layer.succeed(TransactionConfig, {
+      isolation: "read_committed",
+      retriesMax: 20,
+      retryBaseMs: 2,
+      retryMaxDelayMs: 50
+    })
   ),
   Layer.provideMerge(TestDatabase({ poolMax: WRITERS + 8 }))
 )
 
 /** Follows a list as a tailing client would: always asks again from the page's tail cursor. */
-const tail = <A>(
-  page: (cursor: string | null) => Effect.Effect<Page<A>, unknown>,
-  done: () => boolean
-) =>
+const tail = <A>(page: (cursor: string | null) => Effect.Effect<Page<A>, unknown>, done: () => boolean) =>
   Effect.gen(function* () {
     const seen: Array<A> = []
     let cursor: string | null = null
     for (;;) {
       const finished = done()
-      const p = yield* page(cursor)
+      const p: Page<A> = yield* page(cursor)
       seen.push(...p.items)
       cursor = p.tailCursor ?? null
       if (p.nextCursor === null) {
@@ -97,7 +99,10 @@ layer(Live, { timeout: 120_000, excludeTestServices: true })("ordering", (it) =>
         )
       )
       const entriesTail = yield* Effect.forkChild(
-        tail<Entry>((cursor) => store.listEntries({ accountId: hot[0]!.id, cursor, limit: PAGE }), () => !writing)
+        tail<Entry>(
+          (cursor) => store.listEntries({ accountId: hot[0]!.id, cursor, limit: PAGE }),
+          () => !writing
+        )
       )
       yield* Effect.forEach(
         Array.from({ length: WRITERS }, (_, w) => w),

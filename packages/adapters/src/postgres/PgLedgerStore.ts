@@ -26,9 +26,11 @@ import {
   accountColumns,
   decodeCursor,
   decodeSeqCursor,
+  decodeTailCursor,
   type EntryRow,
   encodeCursor,
   encodeSeqCursor,
+  encodeTailCursor,
   type TransferRow,
   toAccount,
   toDate,
@@ -207,29 +209,36 @@ export const make = Effect.gen(function* () {
       Effect.mapError(unavailable)
     )
 
+  // Ordered by the writing transaction, below the horizon of transactions still in flight: a transfer that
+  // commits later sorts after every cursor handed out before it (migration 0027, docs/adr/0019-tail-cursor.md).
   const listTransfers = (query: ListTransfers) =>
     Effect.gen(function* () {
-      const after = query.cursor === null ? undefined : decodeCursor(query.cursor)
+      const after = query.cursor === null ? undefined : decodeTailCursor(query.cursor)
       if (query.cursor !== null && after === undefined) return yield* new InvalidCursor({ cursor: query.cursor })
       const byAccount =
         query.accountId === null
           ? sql`true`
           : sql`(debit_account_id = ${query.accountId} OR credit_account_id = ${query.accountId})`
       const byOwner = visibleTo(query.ownerId)
-      const rows = yield* sql<TransferRow>`SELECT ${sql.literal(transferColumns)} FROM transfers
+      const rows = yield* sql<TransferRow & { readonly position: string }>`
+        SELECT ${sql.literal(transferColumns)}, created_xid::text AS position FROM transfers
         WHERE ${byAccount} AND ${byOwner}
           AND ${query.status === null ? sql`true` : sql`status = ${query.status}`}
-          AND ${after === undefined ? sql`true` : sql`(created_at, id) > (${after.createdAt}, ${after.id})`}
-        ORDER BY created_at, id LIMIT ${query.limit + 1}`.pipe(Effect.mapError(unavailable))
+          AND created_xid < (SELECT tally_tail_horizon())
+          AND ${after === undefined ? sql`true` : sql`(created_xid, id) > (${after.position.toString()}::xid8, ${after.id}::uuid)`}
+        ORDER BY created_xid, id LIMIT ${query.limit + 1}`.pipe(Effect.mapError(unavailable))
       const page = rows.slice(0, query.limit)
       const last = page.at(-1)
+      const lastCursor = last === undefined ? null : encodeTailCursor(BigInt(last.position), last.id)
       return {
         items: page.map(toTransfer),
-        nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.created_at, last.id) : null,
-        tailCursor: last !== undefined ? encodeCursor(last.created_at, last.id) : query.cursor
+        nextCursor: rows.length > query.limit ? lastCursor : null,
+        tailCursor: lastCursor ?? query.cursor
       }
     })
 
+  // Ordered by entry id, which is commit order per account: entries are written under the account's row lock, held
+  // until COMMIT, so an entry committed later on the account was numbered later (docs/adr/0019-tail-cursor.md).
   const listEntries = (query: ListEntries) =>
     Effect.gen(function* () {
       const after = query.cursor === null ? undefined : decodeSeqCursor(query.cursor)

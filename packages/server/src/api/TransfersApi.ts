@@ -26,6 +26,18 @@ export const TransferJson = Schema.Struct({
   updatedAt: Schema.String
 }).annotate({ identifier: "Transfer" })
 
+/** A page of a list a client may tail: `tailCursor` is where to ask again later (docs/concepts.md, Lists). */
+const tailPageOf = <S extends Schema.Top>(item: S) =>
+  Schema.Struct({
+    items: Schema.Array(item),
+    nextCursor: Schema.NullOr(Schema.String),
+    tailCursor: Schema.NullOr(Schema.String).annotate({
+      description:
+        "Cursor after the last item of this page (the cursor asked with when the page is empty): ask again with it " +
+        "to get what commits later; a client following it never misses a committed row"
+    })
+  })
+
 export const CreateTransfer = Schema.Struct({
   id: Schema.optionalKey(Uuid),
   debitAccountId: Uuid,
@@ -72,7 +84,7 @@ export class TransfersApi extends HttpApiGroup.make("transfers")
     }),
     HttpApiEndpoint.get("list", "/v1/transfers", {
       query: { ...PageQuery, accountId: Schema.optionalKey(Uuid), status: Schema.optionalKey(TransferStatus) },
-      success: Schema.Struct({ items: Schema.Array(TransferJson), nextCursor: Schema.NullOr(Schema.String) })
+      success: tailPageOf(TransferJson)
     }),
     HttpApiEndpoint.post("post", "/v1/transfers/:id/post", {
       params: { id: Uuid },
@@ -98,7 +110,7 @@ export class TransfersApi extends HttpApiGroup.make("transfers")
     HttpApiEndpoint.get("entries", "/v1/accounts/:id/entries", {
       params: { id: Uuid },
       query: PageQuery,
-      success: Schema.Struct({ items: Schema.Array(EntryJson), nextCursor: Schema.NullOr(Schema.String) }),
+      success: tailPageOf(EntryJson),
       error: NotFound
     })
   )

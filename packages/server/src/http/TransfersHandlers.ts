@@ -57,7 +57,7 @@ export const TransfersHandlers = HttpApiBuilder.group(Api, "transfers", (handler
           },
           viewerOf(principal)
         )
-        return { items: page.items.map(transferJson), nextCursor: page.nextCursor }
+        return { items: page.items.map(transferJson), nextCursor: page.nextCursor, tailCursor: page.tailCursor ?? null }
       }).pipe(Effect.catchTags({ InvalidCursor: () => Effect.fail(invalidCursor()), StoreUnavailable: storeDown }))
     )
     .handle("post", ({ params, payload }) =>
@@ -112,7 +112,7 @@ export const TransfersHandlers = HttpApiBuilder.group(Api, "transfers", (handler
           { accountId: params.id as AccountId, cursor: query.cursor ?? null, limit },
           viewerOf(principal)
         )
-        return { items: page.items.map(entryJson), nextCursor: page.nextCursor }
+        return { items: page.items.map(entryJson), nextCursor: page.nextCursor, tailCursor: page.tailCursor ?? null }
       }).pipe(
         Effect.catchTags({
           AccountNotFound: (e) =>
