@@ -372,4 +372,33 @@ export const ledgerBatchAndPostContract = (it: It) => {
       assert.deepStrictEqual(yield* audit, [])
     })
   )
+
+  it.effect("a client resuming from tailCursor gets exactly the transfers and entries written since", () =>
+    Effect.gen(function* () {
+      const store = yield* LedgerStore
+      const { eurWorld } = yield* world
+      const a = yield* openAt("EUR")
+      yield* Transfers.create(command(eurWorld, a, 10n), null)
+      const list = (cursor: string | null) =>
+        store.listTransfers({ accountId: a.id, status: null, ownerId: null, cursor, limit: 10 })
+      const first = yield* list(null)
+      assert.strictEqual(first.items.length, 1)
+      assert.isNull(first.nextCursor)
+      const idle = yield* list(first.tailCursor ?? null)
+      assert.deepStrictEqual([idle.items, idle.tailCursor], [[], first.tailCursor])
+      const later = yield* Transfers.create(command(eurWorld, a, 5n), null)
+      const next = yield* list(first.tailCursor ?? null)
+      assert.deepStrictEqual(
+        next.items.map((t) => t.id),
+        [later.id]
+      )
+      const journal = yield* store.listEntries({ accountId: a.id, cursor: null, limit: 10 })
+      yield* Transfers.create(command(a, eurWorld, 3n), null)
+      const more = yield* store.listEntries({ accountId: a.id, cursor: journal.tailCursor ?? null, limit: 10 })
+      assert.deepStrictEqual(
+        more.items.map((e) => [e.side, e.amountMinor, e.postedAfterMinor]),
+        [["debit", 3n, 12n]]
+      )
+    })
+  )
 }
