@@ -116,3 +116,24 @@ export const request = async (
     return { status: 0, body: undefined }
   }
 }
+
+/** `tally ledger verify` on `databaseUrl`, as an operator runs it: exit code and output. */
+export const ledgerVerify = (databaseUrl: string) =>
+  Effect.promise(
+    () =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const { DATABASE_URL: _ignored, ...rest } = process.env
+        const child = spawn(process.execPath, [main, "ledger", "verify"], {
+          env: { ...rest, DATABASE_URL: databaseUrl, TALLY_LOG_LEVEL: "Warn" },
+          stdio: ["ignore", "pipe", "pipe"]
+        })
+        let output = ""
+        child.stdout?.on("data", (c: Buffer) => {
+          output += c.toString()
+        })
+        child.stderr?.on("data", (c: Buffer) => {
+          output += c.toString()
+        })
+        child.once("exit", (code) => resolve({ code, output }))
+      })
+  )
