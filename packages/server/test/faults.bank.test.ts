@@ -8,7 +8,7 @@ import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { freshDatabaseUrl } from "@tally/adapters/test/support/TestDatabase"
 import { Config, Effect, Redacted } from "effect"
-import { openAccount, prng, withKey } from "./support/Ledger.ts"
+import { openAccount, prng, type Retried, withKey } from "./support/Ledger.ts"
 import { ledgerVerify, request, startServer } from "./support/ServerProcess.ts"
 
 const Settings = Config.all({
@@ -58,7 +58,7 @@ const runSeed = (seed: number, seconds: number, killEveryMs: number) =>
     }
 
     const deadline = Date.now() + seconds * 1000
-    const answer = (what: string, r: { reply: { status: number; body: any }; retries: number }) => {
+    const answer = (what: string, r: Retried) => {
       figures.requests += 1 + r.retries
       figures.retries += r.retries
       if (r.reply.status === 200 || r.reply.status === 201) return true
