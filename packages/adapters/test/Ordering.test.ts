@@ -54,7 +54,7 @@ layer(Live, { timeout: 120_000, excludeTestServices: true })("ordering", (it) =>
       const alice = yield* openAt("EUR")
       const shop = yield* openAt("EUR")
       yield* Transfers.create(command(eurWorld, alice, 1_000n), null)
-      const hold = yield* Transfers.create(command(alice, shop, 100n, { pending: true, timeoutSeconds: 1 }), null)
+      const hold = yield* Transfers.create(command(alice, shop, 100n, { pending: true, timeoutSeconds: 2 }), null)
       const expiresAt = DateTime.toEpochMillis(hold.expiresAt!)
       const locked = yield* Deferred.make<void>()
       // another session holds the hold's row until after it expired
