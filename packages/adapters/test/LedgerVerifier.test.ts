@@ -73,14 +73,15 @@ describe("LedgerVerifier", () => {
 
   it.effect("finds an unbalanced entry: the currency, the account and the transfer", () =>
     Effect.gen(function* () {
-      const { bob, paid } = yield* funded
-      yield* entry(paid.id, bob, "credit", 100n)
+      const { eurWorld, paid } = yield* funded
+      // one credit too many on an account the transfer does not touch (a second credit on bob is a unique violation)
+      yield* entry(paid.id, eurWorld, "credit", 100n)
       const report = yield* verify
       assert.deepStrictEqual(checksOf(report), ["account_posted", "currency_balance", "transfer_entries"])
       assert.deepStrictEqual(problem(report, "currency_balance")?.rows, [{ currency: "EUR", imbalance_minor: "100" }])
       assert.strictEqual(report.imbalances.find((i) => i.currency === "EUR")?.imbalanceMinor, 100n)
       assert.deepStrictEqual(problem(report, "account_posted")?.rows, [
-        { account_id: bob.id, currency: "EUR", posted: "1000", entries_total: "1100" }
+        { account_id: eurWorld.id, currency: "EUR", posted: "-10000", entries_total: "-9900" }
       ])
       const t = problem(report, "transfer_entries")?.rows[0]
       assert.strictEqual(t?.transfer_id, paid.id)
@@ -92,6 +93,9 @@ describe("LedgerVerifier", () => {
     Effect.gen(function* () {
       const { alice, paid } = yield* funded
       const usd = yield* openAt("USD")
+      // the database refuses such an entry (issue 10 A11); the verifier still catches it on a schema without the key
+      yield* exec("ALTER TABLE entries DROP CONSTRAINT entries_account_currency_fkey")
+      yield* exec("DROP INDEX entries_transfer_account_side_key")
       // a balanced pair, but the credit lands in EUR on a USD account
       yield* entry(paid.id, alice, "debit", 5n)
       yield* exec(

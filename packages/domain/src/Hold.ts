@@ -103,6 +103,8 @@ const settle = (
       ...transfer,
       status,
       postedAmountMinor: posted === null ? null : posted.debitMinor,
+      // a post states what the payee got: after a partial post that is the posted credit, not the hold's
+      creditAmountMinor: posted === null ? transfer.creditAmountMinor : posted.creditMinor,
       updatedAt: now
     },
     accounts: book.changed(now),

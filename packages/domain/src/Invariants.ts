@@ -16,7 +16,8 @@ const addTo = <K>(map: Map<K, bigint>, key: K, amount: bigint): void => {
  * - each account's posted = Σ credits − Σ debits, and every postedAfterMinor matches the running sum;
  * - pendingDebits / pendingCredits = Σ of the outstanding (pending) holds on the account;
  * - available ≥ 0 unless allowNegative, and every balance fits int8;
- * - transfer records are coherent: failure code iff failed, entries iff posted, one debit + one credit per leg.
+ * - transfer records are coherent: failure code iff failed, entries iff posted, one debit + one credit per leg,
+ *   and a posted transfer's creditAmountMinor is the payee's credit entry (after a partial post too).
  */
 export const checkInvariants = (
   accounts: Iterable<Account>,
@@ -79,6 +80,12 @@ export const checkInvariants = (
       } else if (!debits.some((e) => e.accountId === t.debitAccountId && e.amountMinor === t.postedAmountMinor)) {
         // entries of different accounts may come in any order (stores list them per account)
         problems.push(`transfer ${t.id}: no debit entry of the posted amount on the debit account`)
+      } else if (
+        !own.some(
+          (e) => e.side === "credit" && e.accountId === t.creditAccountId && e.amountMinor === t.creditAmountMinor
+        )
+      ) {
+        problems.push(`transfer ${t.id}: creditAmountMinor ${t.creditAmountMinor} is not the payee's credit entry`)
       }
     } else if (own.length > 0) {
       problems.push(`transfer ${t.id}: ${t.status} but has ${own.length} entries`)

@@ -19,16 +19,26 @@ import {
 } from "@tally/domain/ports/LedgerStore"
 import type { Transfer, TransferId } from "@tally/domain/Transfer"
 import { Context, DateTime, Effect, Exit, Layer, Option, Semaphore } from "effect"
-import { decodeCursor, decodeSeqCursor, encodeCursor, encodeSeqCursor } from "../postgres/Rows.ts"
+import {
+  decodeCursor,
+  decodeSeqCursor,
+  decodeTailCursor,
+  encodeCursor,
+  encodeSeqCursor,
+  encodeTailCursor
+} from "../postgres/Rows.ts"
 
 const InTransaction = Context.Reference<boolean>("tally/adapters/MemoryLedgerStore/InTransaction", {
   defaultValue: () => false
 })
 
+type Stored = Transfer & { readonly ownerId: string | null; readonly seq: bigint }
+
 interface State {
   owners: Map<string, Owner>
   accounts: Map<AccountId, Account>
-  transfers: Map<TransferId, Transfer & { readonly ownerId: string | null }>
+  /** `seq`: insertion order, which is commit order here (one transaction at a time). */
+  transfers: Map<TransferId, Stored>
   entries: Array<Entry & { readonly seq: bigint }>
   system: Map<string, AccountId>
   fx: Map<string, FxQuote>
@@ -136,7 +146,9 @@ export const make = Effect.gen(function* () {
 
   const write = (changes: Changes) =>
     Effect.gen(function* () {
-      const taken = changes.inserted.filter((t) => state.transfers.has(t.id)).map((t) => t.id)
+      // like the primary key: an id already stored, or repeated within the write, is taken
+      const ids = changes.inserted.map((t) => t.id)
+      const taken = ids.filter((id, i) => state.transfers.has(id) || ids.indexOf(id) !== i)
       if (taken.length > 0) return yield* new TransferIdTaken({ transferIds: taken })
       for (const account of changes.accounts) {
         const stored = state.accounts.get(account.id)
@@ -144,19 +156,19 @@ export const make = Effect.gen(function* () {
           return yield* Effect.die(new Error(`ledger write mismatch on account ${account.id}`))
         }
       }
-      for (const t of changes.inserted) state.transfers.set(t.id, { ...t, ownerId: changes.ownerId })
+      for (const t of changes.inserted) state.transfers.set(t.id, { ...t, ownerId: changes.ownerId, seq: ++seq })
       for (const t of changes.updated) {
         const stored = state.transfers.get(t.id)
         if (stored === undefined) return yield* Effect.die(new Error(`ledger write mismatch on transfer ${t.id}`))
-        state.transfers.set(t.id, { ...t, ownerId: stored.ownerId })
+        state.transfers.set(t.id, { ...t, ownerId: stored.ownerId, seq: stored.seq })
       }
       for (const a of changes.accounts) state.accounts.set(a.id, a)
       for (const e of changes.entries) state.entries.push({ ...e, seq: ++seq })
     })
 
-  const strip = ({ ownerId: _, ...t }: Transfer & { readonly ownerId: string | null }): Transfer => t
+  const strip = ({ ownerId: _, seq: __, ...t }: Stored): Transfer => t
 
-  const visibleTo = (t: Transfer & { readonly ownerId: string | null }, ownerId: OwnerId | null) =>
+  const visibleTo = (t: Stored, ownerId: OwnerId | null) =>
     ownerId === null ||
     t.ownerId === ownerId ||
     state.accounts.get(t.debitAccountId)?.ownerId === ownerId ||
@@ -171,22 +183,29 @@ export const make = Effect.gen(function* () {
     )
 
   const listTransfers = (query: ListTransfers) =>
-    Effect.map(
-      keysetPage(
-        [...state.transfers.values()].filter(
+    Effect.gen(function* () {
+      const after = query.cursor === null ? undefined : decodeTailCursor(query.cursor)
+      if (query.cursor !== null && after === undefined) return yield* new InvalidCursor({ cursor: query.cursor })
+      const matching = [...state.transfers.values()]
+        .filter(
           (t) =>
             (query.accountId === null ||
               t.debitAccountId === query.accountId ||
               t.creditAccountId === query.accountId) &&
             (query.status === null || t.status === query.status) &&
-            visibleTo(t, query.ownerId)
-        ),
-        (t) => [ms(t.createdAt), t.id],
-        query.cursor,
-        query.limit
-      ),
-      (page) => ({ items: page.items.map(strip), nextCursor: page.nextCursor })
-    )
+            visibleTo(t, query.ownerId) &&
+            (after === undefined || t.seq > after.position || (t.seq === after.position && t.id > after.id))
+        )
+        .sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
+      const page = matching.slice(0, query.limit)
+      const last = page.at(-1)
+      const lastCursor = last === undefined ? null : encodeTailCursor(last.seq, last.id)
+      return {
+        items: page.map(strip),
+        nextCursor: matching.length > query.limit ? lastCursor : null,
+        tailCursor: lastCursor ?? query.cursor
+      }
+    })
 
   const listEntries = (query: ListEntries) =>
     Effect.gen(function* () {
@@ -197,7 +216,8 @@ export const make = Effect.gen(function* () {
       const last = page.at(-1)
       return {
         items: page.map(({ seq: _, ...e }) => e),
-        nextCursor: matching.length > query.limit && last !== undefined ? encodeSeqCursor(last.seq) : null
+        nextCursor: matching.length > query.limit && last !== undefined ? encodeSeqCursor(last.seq) : null,
+        tailCursor: last !== undefined ? encodeSeqCursor(last.seq) : query.cursor
       }
     })
 

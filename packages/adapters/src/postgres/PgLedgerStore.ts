@@ -26,9 +26,11 @@ import {
   accountColumns,
   decodeCursor,
   decodeSeqCursor,
+  decodeTailCursor,
   type EntryRow,
   encodeCursor,
   encodeSeqCursor,
+  encodeTailCursor,
   type TransferRow,
   toAccount,
   toDate,
@@ -153,15 +155,17 @@ export const make = Effect.gen(function* () {
                  metadata, created_at, updated_at)
           ON CONFLICT (id) DO NOTHING
           RETURNING 1
-        ), upd AS (
+        ),
+        -- a taken id (a retry) writes nothing else: the caller answers it from the stored transfer
+        upd AS (
           UPDATE transfers t SET status = v.status, failure_code = v.failure_code, posted_amount = v.posted_amount,
-            updated_at = v.updated_at
+            credit_amount = v.credit_amount, updated_at = v.updated_at
           FROM unnest(
             ${col(upd.map((t) => t.id))}::uuid[], ${col(upd.map((t) => t.status))}::text[],
             ${col(upd.map((t) => t.failureCode))}::text[], ${col(upd.map((t) => t.postedAmountMinor))}::int8[],
-            ${col(upd.map((t) => iso(t.updatedAt)))}::timestamptz[]
-          ) AS v(id, status, failure_code, posted_amount, updated_at)
-          WHERE t.id = v.id
+            ${col(upd.map((t) => t.creditAmountMinor))}::int8[], ${col(upd.map((t) => iso(t.updatedAt)))}::timestamptz[]
+          ) AS v(id, status, failure_code, posted_amount, credit_amount, updated_at)
+          WHERE t.id = v.id AND (SELECT count(*) FROM ins) = ${ins.length}
           RETURNING 1
         ), acc AS (
           UPDATE accounts a SET posted = v.posted, pending_debits = v.pending_debits,
@@ -171,7 +175,7 @@ export const make = Effect.gen(function* () {
             ${col(acc.map((a) => a.pendingDebitsMinor))}::int8[], ${col(acc.map((a) => a.pendingCreditsMinor))}::int8[],
             ${col(acc.map((a) => a.version))}::int8[], ${col(acc.map((a) => iso(a.updatedAt)))}::timestamptz[]
           ) AS v(id, posted, pending_debits, pending_credits, version, updated_at)
-          WHERE a.id = v.id AND a.version = v.version - 1
+          WHERE a.id = v.id AND a.version = v.version - 1 AND (SELECT count(*) FROM ins) = ${ins.length}
           RETURNING 1
         ), ent AS (
           INSERT INTO entries (transfer_id, account_id, currency, side, amount, posted_after, created_at)
@@ -180,7 +184,7 @@ export const make = Effect.gen(function* () {
             ${col(ent.map((e) => e.currency))}::text[], ${col(ent.map((e) => e.side))}::text[],
             ${col(ent.map((e) => e.amountMinor))}::int8[], ${col(ent.map((e) => e.postedAfterMinor))}::int8[],
             ${col(ent.map((e) => iso(e.createdAt)))}::timestamptz[]
-          )
+          ) WHERE (SELECT count(*) FROM ins) = ${ins.length}
           RETURNING 1
         )
         SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM upd)::int AS updated,
@@ -216,28 +220,36 @@ export const make = Effect.gen(function* () {
       Effect.mapError(unavailable)
     )
 
+  // Ordered by the writing transaction, below the horizon of transactions still in flight: a transfer that
+  // commits later sorts after every cursor handed out before it (migration 0027, docs/adr/0019-tail-cursor.md).
   const listTransfers = (query: ListTransfers) =>
     Effect.gen(function* () {
-      const after = query.cursor === null ? undefined : decodeCursor(query.cursor)
+      const after = query.cursor === null ? undefined : decodeTailCursor(query.cursor)
       if (query.cursor !== null && after === undefined) return yield* new InvalidCursor({ cursor: query.cursor })
       const byAccount =
         query.accountId === null
           ? sql`true`
           : sql`(debit_account_id = ${query.accountId} OR credit_account_id = ${query.accountId})`
       const byOwner = visibleTo(query.ownerId)
-      const rows = yield* sql<TransferRow>`SELECT ${sql.literal(transferColumns)} FROM transfers
+      const rows = yield* sql<TransferRow & { readonly position: string }>`
+        SELECT ${sql.literal(transferColumns)}, created_xid::text AS position FROM transfers
         WHERE ${byAccount} AND ${byOwner}
           AND ${query.status === null ? sql`true` : sql`status = ${query.status}`}
-          AND ${after === undefined ? sql`true` : sql`(created_at, id) > (${after.createdAt}, ${after.id})`}
-        ORDER BY created_at, id LIMIT ${query.limit + 1}`.pipe(Effect.mapError(unavailable))
+          AND created_xid < (SELECT tally_tail_horizon())
+          AND ${after === undefined ? sql`true` : sql`(created_xid, id) > (${after.position.toString()}::xid8, ${after.id}::uuid)`}
+        ORDER BY created_xid, id LIMIT ${query.limit + 1}`.pipe(Effect.mapError(unavailable))
       const page = rows.slice(0, query.limit)
       const last = page.at(-1)
+      const lastCursor = last === undefined ? null : encodeTailCursor(BigInt(last.position), last.id)
       return {
         items: page.map(toTransfer),
-        nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.created_at, last.id) : null
+        nextCursor: rows.length > query.limit ? lastCursor : null,
+        tailCursor: lastCursor ?? query.cursor
       }
     })
 
+  // Ordered by entry id, which is commit order per account: entries are written under the account's row lock, held
+  // until COMMIT, so an entry committed later on the account was numbered later (docs/adr/0019-tail-cursor.md).
   const listEntries = (query: ListEntries) =>
     Effect.gen(function* () {
       const after = query.cursor === null ? undefined : decodeSeqCursor(query.cursor)
@@ -250,7 +262,8 @@ export const make = Effect.gen(function* () {
       const last = page.at(-1)
       return {
         items: page.map(toEntry),
-        nextCursor: rows.length > query.limit && last !== undefined ? encodeSeqCursor(BigInt(last.id)) : null
+        nextCursor: rows.length > query.limit && last !== undefined ? encodeSeqCursor(BigInt(last.id)) : null,
+        tailCursor: last !== undefined ? encodeSeqCursor(BigInt(last.id)) : query.cursor
       }
     })
 

@@ -139,3 +139,24 @@ export const decodeSeqCursor = (cursor: string): bigint | undefined => {
   const [tag, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|")
   return tag === "e" && id !== undefined && /^[0-9]{1,19}$/.test(id) ? BigInt(id) : undefined
 }
+
+/**
+ * Keyset cursor over a transfer's place in commit order (PostgreSQL: the writing transaction's id; in memory: the
+ * insertion sequence) and its id, encoded opaquely for clients (docs/adr/0019-tail-cursor.md).
+ */
+export const encodeTailCursor = (position: bigint, id: string) =>
+  Buffer.from(`t|${position}|${id}`, "utf8").toString("base64url")
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export const decodeTailCursor = (cursor: string): { position: bigint; id: string } | undefined => {
+  const [tag, position, id, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|")
+  return tag === "t" &&
+    rest.length === 0 &&
+    position !== undefined &&
+    /^[0-9]{1,19}$/.test(position) &&
+    id !== undefined &&
+    UUID.test(id)
+    ? { position: BigInt(position), id }
+    : undefined
+}

@@ -300,3 +300,105 @@ export const ledgerContract = (it: It) => {
     })
   )
 }
+
+/** Issue 10 A8, A9: batches with a repeated transfer id, and what a partial post states. */
+export const ledgerBatchAndPostContract = (it: It) => {
+  it.effect("the same transfer id twice in one batch is duplicate_transfer_id, nothing applied, retry alike", () =>
+    Effect.gen(function* () {
+      const { eurWorld } = yield* world
+      const a = yield* openAt("EUR")
+      const b = yield* openAt("EUR")
+      yield* Transfers.create(command(eurWorld, a, 1_000n), null)
+      const first = command(a, b, 100n)
+      const batch = [first, command(b, a, 10n), { ...first }, { ...first, amountMinor: 7n }]
+      const refused = yield* Effect.flip(Transfers.createBatch(batch, null))
+      assert.strictEqual(refused._tag, "BatchRefused")
+      const expected = [
+        { index: 2, code: "duplicate_transfer_id" },
+        { index: 3, code: "duplicate_transfer_id" }
+      ]
+      assert.deepStrictEqual((refused as Transfers.BatchRefused).errors, expected)
+      assert.deepStrictEqual(
+        (refused as Transfers.BatchRefused).transferIds,
+        batch.map((c) => c.id)
+      )
+      assert.deepStrictEqual(yield* balances(a.id), [1_000n, 0n, 0n])
+      assert.deepStrictEqual(yield* balances(b.id), [0n, 0n, 0n])
+      // the id is stored once: the first item's record, refused because its batch was
+      const stored = yield* Transfers.get(first.id, null)
+      assert.strictEqual(stored.status, "failed")
+      assert.strictEqual(stored.failureCode, "linked_transfer_failed")
+      assert.strictEqual(stored.amountMinor, 100n)
+      // a retry of the same batch gets the same answer
+      const again = yield* Effect.flip(Transfers.createBatch(batch, null))
+      assert.strictEqual(again._tag, "BatchRefused")
+      assert.deepStrictEqual((again as Transfers.BatchRefused).errors, expected)
+      assert.deepStrictEqual(yield* audit, [])
+    })
+  )
+
+  it.effect("a partial post states the payee's posted credit", () =>
+    Effect.gen(function* () {
+      const { eurWorld } = yield* world
+      const alice = yield* openAt("EUR")
+      const shop = yield* openAt("EUR")
+      yield* Transfers.create(command(eurWorld, alice, 1_000n), null)
+      const hold = yield* Transfers.create(command(alice, shop, 600n, { pending: true }), null)
+      assert.strictEqual(hold.creditAmountMinor, 600n)
+      const posted = yield* Transfers.post(hold.id, 250n, null)
+      assert.strictEqual(posted.amountMinor, 600n)
+      assert.strictEqual(posted.postedAmountMinor, 250n)
+      assert.strictEqual(posted.creditAmountMinor, 250n)
+      const read = yield* Transfers.get(hold.id, null)
+      assert.strictEqual(read.creditAmountMinor, 250n)
+      assert.deepStrictEqual(yield* balances(shop.id), [250n, 0n, 0n])
+      assert.deepStrictEqual(yield* audit, [])
+    })
+  )
+
+  it.effect("a partial post of an FX hold states the converted credit actually posted", () =>
+    Effect.gen(function* () {
+      const { eurWorld } = yield* world
+      const eur = yield* openAt("EUR")
+      const usd = yield* openAt("USD")
+      yield* Transfers.create(command(eurWorld, eur, 10_000n), null)
+      const hold = yield* Transfers.create(command(eur, usd, 1_000n, { pending: true }), null)
+      assert.strictEqual(hold.creditAmountMinor, 1_085n)
+      const posted = yield* Transfers.post(hold.id, 500n, null)
+      // 500 EUR minor at 1.0850 = 542.5, rounded down
+      assert.strictEqual(posted.creditAmountMinor, 542n)
+      assert.strictEqual((yield* Transfers.get(hold.id, null)).creditAmountMinor, 542n)
+      assert.deepStrictEqual(yield* balances(usd.id), [542n, 0n, 0n])
+      assert.deepStrictEqual(yield* audit, [])
+    })
+  )
+
+  it.effect("a client resuming from tailCursor gets exactly the transfers and entries written since", () =>
+    Effect.gen(function* () {
+      const store = yield* LedgerStore
+      const { eurWorld } = yield* world
+      const a = yield* openAt("EUR")
+      yield* Transfers.create(command(eurWorld, a, 10n), null)
+      const list = (cursor: string | null) =>
+        store.listTransfers({ accountId: a.id, status: null, ownerId: null, cursor, limit: 10 })
+      const first = yield* list(null)
+      assert.strictEqual(first.items.length, 1)
+      assert.isNull(first.nextCursor)
+      const idle = yield* list(first.tailCursor ?? null)
+      assert.deepStrictEqual([idle.items, idle.tailCursor], [[], first.tailCursor])
+      const later = yield* Transfers.create(command(eurWorld, a, 5n), null)
+      const next = yield* list(first.tailCursor ?? null)
+      assert.deepStrictEqual(
+        next.items.map((t) => t.id),
+        [later.id]
+      )
+      const journal = yield* store.listEntries({ accountId: a.id, cursor: null, limit: 10 })
+      yield* Transfers.create(command(a, eurWorld, 3n), null)
+      const more = yield* store.listEntries({ accountId: a.id, cursor: journal.tailCursor ?? null, limit: 10 })
+      assert.deepStrictEqual(
+        more.items.map((e) => [e.side, e.amountMinor, e.postedAfterMinor]),
+        [["debit", 3n, 12n]]
+      )
+    })
+  )
+}

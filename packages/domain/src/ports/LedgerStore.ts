@@ -10,6 +10,11 @@ export interface Page<A> {
   readonly items: ReadonlyArray<A>
   /** Opaque cursor for the next page; null on the last page. */
   readonly nextCursor: string | null
+  /**
+   * Transfers and entries: where to ask again later (after this page's last item; the cursor asked with when the
+   * page is empty). A client tailing the list follows it and never misses a committed row (docs/concepts.md).
+   */
+  readonly tailCursor?: string | null
 }
 
 export interface Owner {

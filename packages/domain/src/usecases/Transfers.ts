@@ -86,6 +86,24 @@ const noChanges = (ownerId: OwnerId | null): Changes => ({
   ownerId
 })
 
+/** The first record of each id, in order: a batch repeating an id stores it once. */
+const firstPerId = (transfers: ReadonlyArray<Transfer>): ReadonlyArray<Transfer> => {
+  const first = new Map<TransferId, Transfer>()
+  for (const t of transfers) if (!first.has(t.id)) first.set(t.id, t)
+  return [...first.values()]
+}
+
+/** Indexes of the commands whose id an earlier command of the batch already has. */
+const repeatedIndexes = (cmds: ReadonlyArray<TransferCommand>): ReadonlySet<number> => {
+  const seen = new Set<TransferId>()
+  const repeated = new Set<number>()
+  cmds.forEach((c, i) => {
+    if (seen.has(c.id)) repeated.add(i)
+    seen.add(c.id)
+  })
+  return repeated
+}
+
 /** A retry of a stored transfer returns the first outcome; a different request under the same id is refused. */
 const replay = (stored: Transfer, cmd: TransferCommand): Effect.Effect<Transfer, TransferIdReused | TransferRefused> =>
   !sameRequest(stored, cmd)
@@ -100,7 +118,6 @@ export const create = Effect.fn("Transfers.create")(function* (cmd: TransferComm
   const outcome = yield* store
     .transact(
       Effect.gen(function* () {
-        const now = yield* DateTime.now
         const locked = yield* store.lockAccounts([cmd.debitAccountId, cmd.creditAccountId])
         const debit = visible(locked.get(cmd.debitAccountId), viewer)
         const credit = locked.get(cmd.creditAccountId)
@@ -109,6 +126,8 @@ export const create = Effect.fn("Transfers.create")(function* (cmd: TransferComm
             ? yield* loadFx([[debit.currency, credit.currency]])
             : () => undefined
         const fx = debit !== undefined && credit !== undefined ? fxFor(debit.currency, credit.currency) : undefined
+        // the time the locks were granted: a decision that waited on a lock is judged when it runs
+        const now = yield* DateTime.now
         const decision = decideTransfer(cmd, { debit, credit, fx, now, limits })
         if (decision._tag === "Applied") {
           yield* store.write({
@@ -154,7 +173,6 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
   const outcome = yield* store
     .transact(
       Effect.gen(function* () {
-        const now = yield* DateTime.now
         const ids = cmds.flatMap((c) => [c.debitAccountId, c.creditAccountId])
         const locked = yield* store.lockAccounts(ids)
         const accounts = new Map<AccountId, Account>()
@@ -170,6 +188,7 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
           return d !== undefined && k !== undefined ? [[d.currency, k.currency] as const] : []
         })
         const fxFor = yield* loadFx(pairs)
+        const now = yield* DateTime.now // after the locks, as for a single transfer
         const decision = decideBatch(cmds, accounts, fxFor, now, limits)
         if (decision._tag === "Applied") {
           yield* store.write({
@@ -179,7 +198,8 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
             entries: decision.entries
           })
         } else {
-          yield* store.write({ ...noChanges(viewer), inserted: decision.transfers })
+          // an id repeated in the batch is stored once: the first item's record (the repeats are refused)
+          yield* store.write({ ...noChanges(viewer), inserted: firstPerId(decision.transfers) })
         }
         return { ...decision, fresh: true }
       })
@@ -195,20 +215,23 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
             )).map((t) => [t.id, t])
           )
           const all = cmds.map((c) => stored.get(c.id))
-          if (all.some((t, i) => t === undefined || !sameRequest(t, cmds[i]!))) {
+          const repeated = repeatedIndexes(cmds)
+          if (all.some((t, i) => !repeated.has(i) && (t === undefined || !sameRequest(t, cmds[i]!)))) {
             const reused = cmds.find((c) => stored.has(c.id))
             return yield* new TransferIdReused({ transferId: reused?.id ?? cmds[0]!.id })
           }
           const transfers = all as ReadonlyArray<Transfer>
-          if (transfers.some((t) => t.status === "failed")) {
+          if (repeated.size > 0 || transfers.some((t) => t.status === "failed")) {
             return {
               _tag: "Refused" as const,
               fresh: false,
               transfers,
               errors: transfers.flatMap((t, index) =>
-                t.failureCode !== null && t.failureCode !== "linked_transfer_failed"
-                  ? [{ index, code: t.failureCode }]
-                  : []
+                repeated.has(index)
+                  ? [{ index, code: "duplicate_transfer_id" }]
+                  : t.failureCode !== null && t.failureCode !== "linked_transfer_failed"
+                    ? [{ index, code: t.failureCode }]
+                    : []
               )
             }
           }
@@ -247,11 +270,12 @@ const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) 
       .transact(
         Effect.gen(function* () {
           attempt++
-          const now = yield* DateTime.now
           const found = Option.getOrUndefined(yield* store.lockTransfer(id))
           const ids = found === undefined ? [] : [found.debitAccountId, found.creditAccountId]
           if (found?.fx) ids.push(found.fx.debitLiquidityAccountId, found.fx.creditLiquidityAccountId)
           const accounts = yield* store.lockAccounts(ids)
+          // read once the locks are held: a post that waited past expiresAt is refused as expired
+          const now = yield* DateTime.now
           // posting or voiding acts on the payer's funds: only the payer's owner (or the admin) may do it
           const transfer =
             found !== undefined && visible(accounts.get(found.debitAccountId), viewer) !== undefined ? found : undefined

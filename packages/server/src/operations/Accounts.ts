@@ -15,7 +15,7 @@ import {
 } from "./Errors.ts"
 import { currencyOf, metadataWithin, pageSize } from "./Limits.ts"
 import { operation } from "./Operation.ts"
-import { ById, iso, Metadata, MetadataInput, PageFields, pageOf, SignedAmount, Uuid } from "./Schemas.ts"
+import { ById, iso, Metadata, MetadataInput, PageFields, pageOf, SignedAmount, tailPageOf, Uuid } from "./Schemas.ts"
 
 export const groups = {
   accounts: { title: "Accounts", description: "Ledger accounts and their balances" },
@@ -136,7 +136,7 @@ export const entries = operation({
   name: "entries.list",
   description: "The journal of an account, in write order",
   payload: Schema.Struct({ accountId: Uuid, ...PageFields }),
-  success: pageOf(EntryJson),
+  success: tailPageOf(EntryJson),
   errors: [accountNotFound, pageSizeTooLarge, invalidCursor],
   access: "key",
   idempotent: false,
@@ -147,7 +147,7 @@ export const entries = operation({
         { accountId: accountId as AccountId, cursor: cursor ?? null, limit: yield* pageSize(limit) },
         viewerOf(principal)
       )
-      return { items: page.items.map(entryJson), nextCursor: page.nextCursor }
+      return { items: page.items.map(entryJson), nextCursor: page.nextCursor, tailCursor: page.tailCursor ?? null }
     })
 })
 

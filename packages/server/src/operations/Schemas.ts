@@ -52,6 +52,18 @@ export const PageFields = {
 export const pageOf = <S extends Schema.Top>(item: S) =>
   Schema.Struct({ items: Schema.Array(item), nextCursor: Schema.NullOr(Schema.String) })
 
+/** A page of a list a client may tail: `tailCursor` is where to ask again later (docs/concepts.md, Lists). */
+export const tailPageOf = <S extends Schema.Top>(item: S) =>
+  Schema.Struct({
+    items: Schema.Array(item),
+    nextCursor: Schema.NullOr(Schema.String),
+    tailCursor: Schema.NullOr(Schema.String).annotate({
+      description:
+        "Cursor after the last item of this page (the cursor asked with when the page is empty): ask again with it " +
+        "to get what commits later; a client following it never misses a committed row"
+    })
+  })
+
 /** Largest amount a balance column (int8) can hold. */
 export const amountMaxMinor = 2n ** 63n - 1n
 

@@ -17,7 +17,7 @@ import {
 } from "./Errors.ts"
 import { pageSize } from "./Limits.ts"
 import { operation } from "./Operation.ts"
-import { Amount, ById, iso, Metadata, PageFields, pageOf, Uuid } from "./Schemas.ts"
+import { Amount, ById, iso, Metadata, PageFields, tailPageOf, Uuid } from "./Schemas.ts"
 import { CreateTransfer, toCommand } from "./TransferCommand.ts"
 
 export const groups = {
@@ -105,7 +105,7 @@ export const list = operation({
     accountId: Schema.optionalKey(Uuid),
     status: Schema.optionalKey(TransferStatus)
   }),
-  success: pageOf(TransferJson),
+  success: tailPageOf(TransferJson),
   errors: [pageSizeTooLarge, invalidCursor],
   access: "key",
   idempotent: false,
@@ -121,7 +121,7 @@ export const list = operation({
         },
         viewerOf(principal)
       )
-      return { items: page.items.map(transferJson), nextCursor: page.nextCursor }
+      return { items: page.items.map(transferJson), nextCursor: page.nextCursor, tailCursor: page.tailCursor ?? null }
     })
 })
 
