@@ -8,6 +8,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { Data, Effect, Redacted, type Scope } from "effect"
+import * as DataDirOwner from "./DataDirOwner.ts"
 
 export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresError")<{
   readonly message: string
@@ -83,7 +84,8 @@ const isAlive = (pid: number): boolean => {
 }
 
 // After a SIGKILL of the service the postgres process is orphaned: it still owns the data
-// directory. Stop it (fast shutdown) and wait, so the new server can start on the same data.
+// directory. Stop it (fast shutdown) and wait, so the new server can start on the same data. Only called once
+// this process owns the directory (DataDirOwner): a postgres still running then has no live Tally behind it.
 const clearStalePostmaster = (dataDir: string) =>
   Effect.gen(function* () {
     const pidFile = path.join(dataDir, "postmaster.pid")
@@ -177,6 +179,10 @@ export const start = (
     const bin = yield* binaries
     const ids = yield* runAsUser
     fs.mkdirSync(path.dirname(dataDir), { recursive: true })
+    // before anything touches the directory: a live owner's server is left alone (docs/adr/0002)
+    yield* DataDirOwner.acquire(dataDir).pipe(
+      Effect.mapError((cause) => new EmbeddedPostgresError({ message: cause.message, cause }))
+    )
     const { password, fresh } = readOrCreateCredentials(dataDir)
     if (fresh || !fs.existsSync(path.join(dataDir, "PG_VERSION"))) {
       if (fs.existsSync(dataDir)) fs.rmSync(dataDir, { recursive: true, force: true })
