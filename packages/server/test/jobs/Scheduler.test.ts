@@ -16,7 +16,7 @@ import { type Job, scheduled, schedulerLastSuccess, schedulerRuns } from "../../
 import { ledgerImbalance } from "../../src/jobs/Reconcile.ts"
 import { SchedulerConfig, SchedulerLive } from "../../src/jobs/Scheduler.ts"
 
-const runs = (job: string, outcome: "success" | "failure") =>
+const runs = (job: string, outcome: "success" | "failure" | "skipped") =>
   Effect.map(Metric.value(Metric.withAttributes(schedulerRuns, { job, outcome })), (s) => s.count)
 
 const lastSuccess = (job: string) =>
@@ -171,6 +171,41 @@ layer(Layer.mergeAll(PgLedgerStore.layer, IdempotencyStore.layer).pipe(Layer.pro
       assert.strictEqual(imbalance.value, 0)
       assert.strictEqual(yield* runs("reconcile", "failure"), 0)
       assert.strictEqual((yield* Metric.value(Metric.withAttributes(fxRateAge, { currency: "JPY" }))).value, 300)
+    }).pipe(Effect.scoped)
+  )
+})
+
+layer(Layer.mergeAll(PgLedgerStore.layer, IdempotencyStore.layer).pipe(Layer.provideMerge(TestDatabase())), {
+  timeout: 60_000
+})("two schedulers on one database", (it) => {
+  it.effect("each cron tick runs once across instances; the other instance counts it skipped", () =>
+    Effect.gen(function* () {
+      const before = {
+        expire: yield* runs("expire-holds", "success"),
+        reconcile: yield* runs("reconcile", "success"),
+        fx: yield* runs("fx-refresh", "success"),
+        skipped: yield* runs("expire-holds", "skipped")
+      }
+      // two instances: each builds its own scheduler (own fibers, own connections) on the same database
+      yield* Layer.build(SchedulerLive)
+      yield* Layer.build(SchedulerLive)
+      const ticks = (job: string) =>
+        count(`SELECT count(*)::int AS n FROM tally_job_runs WHERE job = '${job}' AND outcome = 'success'`)
+
+      const decided = (job: string) =>
+        Effect.map(Effect.all([runs(job, "success"), runs(job, "skipped")]), ([ran, skipped]) => ran + skipped)
+      const decidedBefore = yield* decided("expire-holds")
+      for (let minute = 1; minute <= 10; minute++) {
+        yield* TestClock.adjust("1 minute")
+        // both instances have decided about this tick: one ran it, the other skipped it
+        yield* eventually(decided("expire-holds"), (n) => n === decidedBefore + 2 * minute)
+        assert.strictEqual((yield* runs("expire-holds", "success")) - before.expire, minute, "once per tick")
+      }
+      assert.strictEqual((yield* runs("expire-holds", "skipped")) - before.skipped, 10)
+      yield* eventually(runs("reconcile", "success"), (n) => n === before.reconcile + 2)
+      assert.strictEqual((yield* runs("fx-refresh", "success")) - before.fx, 1, "fx-refresh at start ran once")
+      assert.strictEqual(yield* ticks("expire-holds"), 10)
+      assert.strictEqual(yield* ticks("reconcile"), 2)
     }).pipe(Effect.scoped)
   )
 })
