@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
-import { Data, Effect, Redacted, type Scope } from "effect"
+import { Data, Duration, Effect, Redacted, type Scope } from "effect"
+import * as DataDirOwner from "./DataDirOwner.ts"
 
 export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresError")<{
   readonly message: string
@@ -20,6 +21,8 @@ export interface EmbeddedPostgresOptions {
   /** 0 picks a free loopback port at each start. */
   readonly port: number
   readonly startTimeoutMs?: number
+  /** Start PostgreSQL again when it exits while the scope is open (default true). */
+  readonly restartOnExit?: boolean
   readonly onLog?: (line: string) => void
 }
 
@@ -83,7 +86,8 @@ const isAlive = (pid: number): boolean => {
 }
 
 // After a SIGKILL of the service the postgres process is orphaned: it still owns the data
-// directory. Stop it (fast shutdown) and wait, so the new server can start on the same data.
+// directory. Stop it (fast shutdown) and wait, so the new server can start on the same data. Only called once
+// this process owns the directory (DataDirOwner): a postgres still running then has no live Tally behind it.
 const clearStalePostmaster = (dataDir: string) =>
   Effect.gen(function* () {
     const pidFile = path.join(dataDir, "postmaster.pid")
@@ -100,6 +104,16 @@ const clearStalePostmaster = (dataDir: string) =>
     // could make it refuse to start, so remove it.
     if (fs.existsSync(pidFile)) fs.rmSync(pidFile)
   })
+
+/** Removes postmaster.pid when it names `pid` (our postgres, now dead): never signals anything. */
+const removePidFileOf = (dataDir: string, pid: number | undefined) => {
+  const pidFile = path.join(dataDir, "postmaster.pid")
+  try {
+    if (Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]) === pid) fs.rmSync(pidFile)
+  } catch {
+    // no pid file
+  }
+}
 
 const readOrCreateCredentials = (dataDir: string): { password: string; fresh: boolean } => {
   const file = path.join(path.dirname(dataDir), `${path.basename(dataDir)}-${CREDENTIALS_FILE}`)
@@ -165,6 +179,14 @@ const waitForExit = (child: ChildProcess, timeoutMs: number) =>
     })
   })
 
+/** Resolves when the process exits (at once if it has), describing how. */
+const exitOf = (child: ChildProcess) =>
+  Effect.callback<string>((resume) => {
+    const describe = () => (child.signalCode !== null ? `signal ${child.signalCode}` : `code ${child.exitCode}`)
+    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.succeed(describe()))
+    child.once("exit", () => resume(Effect.succeed(describe())))
+  })
+
 /**
  * Start PostgreSQL on `dataDir` (initialising it the first time) and stop it when the scope closes.
  * Listens on 127.0.0.1 only, with a generated superuser password kept next to the data directory.
@@ -177,6 +199,10 @@ export const start = (
     const bin = yield* binaries
     const ids = yield* runAsUser
     fs.mkdirSync(path.dirname(dataDir), { recursive: true })
+    // before anything touches the directory: a live owner's server is left alone (docs/adr/0002)
+    yield* DataDirOwner.acquire(dataDir).pipe(
+      Effect.mapError((cause) => new EmbeddedPostgresError({ message: cause.message, cause }))
+    )
     const { password, fresh } = readOrCreateCredentials(dataDir)
     if (fresh || !fs.existsSync(path.join(dataDir, "PG_VERSION"))) {
       if (fs.existsSync(dataDir)) fs.rmSync(dataDir, { recursive: true, force: true })
@@ -186,54 +212,85 @@ export const start = (
     const port = options.port === 0 ? yield* freePort : options.port
     const timeoutMs = options.startTimeoutMs ?? 30_000
 
-    const child = yield* Effect.acquireRelease(
-      Effect.callback<ChildProcess, EmbeddedPostgresError>((resume) => {
-        const child = spawn(
-          bin.postgres,
-          [
-            "-D",
-            dataDir,
-            "-p",
-            String(port),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            `unix_socket_directories=${dataDir}`,
-            "-c",
-            "max_connections=200"
-          ],
-          { ...ids, env: { ...process.env, LC_MESSAGES: "C", LC_ALL: "C.UTF-8" } }
+    const spawnPostgres = Effect.callback<ChildProcess, EmbeddedPostgresError>((resume) => {
+      const child = spawn(
+        bin.postgres,
+        [
+          "-D",
+          dataDir,
+          "-p",
+          String(port),
+          "-c",
+          "listen_addresses=127.0.0.1",
+          "-c",
+          `unix_socket_directories=${dataDir}`,
+          "-c",
+          "max_connections=200"
+        ],
+        { ...ids, env: { ...process.env, LC_MESSAGES: "C", LC_ALL: "C.UTF-8" } }
+      )
+      let log = ""
+      let done = false
+      const timer = setTimeout(() => {
+        if (done) return
+        done = true
+        child.kill("SIGKILL")
+        resume(
+          Effect.fail(new EmbeddedPostgresError({ message: `PostgreSQL did not start in ${timeoutMs} ms: ${log}` }))
         )
-        let log = ""
-        let done = false
-        const timer = setTimeout(() => {
-          if (done) return
-          done = true
-          child.kill("SIGKILL")
-          resume(
-            Effect.fail(new EmbeddedPostgresError({ message: `PostgreSQL did not start in ${timeoutMs} ms: ${log}` }))
-          )
-        }, timeoutMs)
-        child.stderr?.on("data", (chunk: Buffer) => {
-          const text = chunk.toString("utf8")
-          log += text
-          options.onLog?.(text)
-          if (!done && text.includes("database system is ready to accept connections")) {
-            done = true
-            clearTimeout(timer)
-            resume(Effect.succeed(child))
-          }
-        })
-        child.on("exit", (code) => {
-          if (done) return
+      }, timeoutMs)
+      child.stderr?.on("data", (chunk: Buffer) => {
+        const text = chunk.toString("utf8")
+        log += text
+        options.onLog?.(text)
+        if (!done && text.includes("database system is ready to accept connections")) {
           done = true
           clearTimeout(timer)
-          resume(Effect.fail(new EmbeddedPostgresError({ message: `PostgreSQL exited with ${code}: ${log}` })))
-        })
-      }),
-      // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
-      (child) => Effect.sync(() => child.kill("SIGINT")).pipe(Effect.andThen(waitForExit(child, 15_000)))
+          resume(Effect.succeed(child))
+        }
+      })
+      child.on("exit", (code) => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        resume(Effect.fail(new EmbeddedPostgresError({ message: `PostgreSQL exited with ${code}: ${log}` })))
+      })
+    })
+
+    // The server runs for the scope's lifetime: a postgres that dies under us (OOM killer, `pg_ctl -m immediate`,
+    // a crash) is started again on the same port and data, so the pool reconnects and the service comes back.
+    const current = { child: yield* spawnPostgres, stopping: false }
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        current.stopping = true
+        // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
+        current.child.kill("SIGINT")
+        return waitForExit(current.child, 15_000)
+      })
     )
+    if (options.restartOnExit ?? true) {
+      const supervise = Effect.gen(function* () {
+        let delayMs = 500
+        while (true) {
+          const exit = yield* exitOf(current.child)
+          if (current.stopping) return
+          yield* Effect.logWarning(`embedded PostgreSQL (pid ${current.child.pid}) exited (${exit}); starting it again`)
+          yield* Effect.sleep(Duration.millis(delayMs))
+          removePidFileOf(dataDir, current.child.pid)
+          const restarted = yield* Effect.result(spawnPostgres)
+          if (restarted._tag === "Success") {
+            current.child = restarted.success
+            delayMs = 500
+            yield* Effect.logInfo(`embedded PostgreSQL started again (pid ${current.child.pid}, port ${port})`)
+          } else {
+            yield* Effect.logError("embedded PostgreSQL did not start again", restarted.failure)
+            delayMs = Math.min(delayMs * 2, 30_000)
+          }
+        }
+      })
+      yield* Effect.forkScoped(supervise)
+    }
+    const child = current.child
     yield* Effect.annotateLogs(Effect.logDebug("embedded PostgreSQL started"), { pid: child.pid, port })
     const url = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`
     return {

@@ -93,6 +93,9 @@ export class Migrator extends Context.Service<
         const sql = yield* SqlClient.SqlClient
 
         const lockAndEnsureTable = Effect.gen(function* () {
+          // a migration may wait for another instance's and may rewrite big tables: no pool timeouts here
+          yield* sql`SET LOCAL lock_timeout = 0`
+          yield* sql`SET LOCAL statement_timeout = 0`
           yield* sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`
           yield* sql`CREATE TABLE IF NOT EXISTS tally_migrations (
             id integer PRIMARY KEY,

@@ -215,38 +215,66 @@ layer(TestServer(), { timeout: 120_000 })("HTTP /v1/transfers", (it) => {
   )
 })
 
-layer(TestServer(), { timeout: 120_000 })("HTTP FX", (it) => {
-  it.effect("rates are listed, and a cross-currency transfer converts at the cached rate through FX liquidity", () =>
-    Effect.gen(function* () {
-      // the fx-refresh job loads the bundled snapshot at start (forked): wait for it
-      let rates = yield* call("GET", "/v1/fx/rates?base=EUR&quote=USD")
-      for (let i = 0; i < 100 && rates.body.rates.length === 0; i++) {
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
-        rates = yield* call("GET", "/v1/fx/rates?base=EUR&quote=USD")
-      }
-      assert.strictEqual(rates.status, 200)
-      assert.strictEqual(rates.body.rates.length, 1)
-      const rate = rates.body.rates[0] as { rate: string; source: string; asOf: string }
-      assert.match(rate.source, /^snapshot:/)
+/** The fx-refresh job loads the bundled snapshot at start (forked): wait for it. */
+const snapshotRates = Effect.gen(function* () {
+  let rates = yield* call("GET", "/v1/fx/rates?base=EUR&quote=USD")
+  for (let i = 0; i < 100 && rates.body.rates.length === 0; i++) {
+    yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)))
+    rates = yield* call("GET", "/v1/fx/rates?base=EUR&quote=USD")
+  }
+  return rates
+})
 
+layer(TestServer(), { timeout: 120_000, excludeTestServices: true })("HTTP FX offline, default settings", (it) => {
+  it.effect("the bundled snapshot keeps its own date: a cross-currency transfer is refused as fx_rate_stale", () =>
+    Effect.gen(function* () {
+      const rates = yield* snapshotRates
+      const rate = rates.body.rates[0] as { source: string; asOf: string }
+      assert.strictEqual(rate.asOf.slice(0, 10), rate.source.slice("snapshot:".length), "as-of = the snapshot's date")
       const world = yield* open("EUR", true)
       const eur = yield* open("EUR")
       const usd = yield* open("USD")
       yield* transfer({ debitAccountId: world, creditAccountId: eur, amount: "100000" })
       const fx = yield* transfer({ debitAccountId: eur, creditAccountId: usd, amount: "10000" })
-      assert.strictEqual(fx.status, 201, JSON.stringify(fx.body))
-      assert.strictEqual(fx.body.currency, "EUR")
-      assert.strictEqual(fx.body.creditCurrency, "USD")
-      assert.strictEqual(fx.body.fx.rate, rate.rate)
-      // 100.00 EUR at the rate, rounded down to cents
-      const [whole, fraction = ""] = rate.rate.split(".")
-      const expected = (10000n * BigInt(whole! + fraction)) / 10n ** BigInt(fraction.length)
-      assert.strictEqual(fx.body.creditAmount, expected.toString())
-      assert.strictEqual((yield* balance(usd)).posted, expected.toString())
-      assert.strictEqual((yield* balance(eur)).posted, "90000")
+      assert.strictEqual(fx.status, 422, JSON.stringify(fx.body))
+      assert.strictEqual(fx.body.code, "fx_rate_stale")
+      assert.strictEqual((yield* balance(eur)).posted, "100000")
+      assert.strictEqual((yield* transfer({ debitAccountId: eur, creditAccountId: world, amount: "1" })).status, 201)
     })
   )
 })
+
+// an operator who accepts old rates (here: ten years) converts at the snapshot
+layer(TestServer({ env: { TALLY_FX_MAX_AGE_SECONDS: String(10 * 365 * 86_400) } }), { timeout: 120_000 })(
+  "HTTP FX",
+  (it) => {
+    it.effect("rates are listed, and a cross-currency transfer converts at the cached rate through FX liquidity", () =>
+      Effect.gen(function* () {
+        const rates = yield* snapshotRates
+        assert.strictEqual(rates.status, 200)
+        assert.strictEqual(rates.body.rates.length, 1)
+        const rate = rates.body.rates[0] as { rate: string; source: string; asOf: string }
+        assert.match(rate.source, /^snapshot:/)
+
+        const world = yield* open("EUR", true)
+        const eur = yield* open("EUR")
+        const usd = yield* open("USD")
+        yield* transfer({ debitAccountId: world, creditAccountId: eur, amount: "100000" })
+        const fx = yield* transfer({ debitAccountId: eur, creditAccountId: usd, amount: "10000" })
+        assert.strictEqual(fx.status, 201, JSON.stringify(fx.body))
+        assert.strictEqual(fx.body.currency, "EUR")
+        assert.strictEqual(fx.body.creditCurrency, "USD")
+        assert.strictEqual(fx.body.fx.rate, rate.rate)
+        // 100.00 EUR at the rate, rounded down to cents
+        const [whole, fraction = ""] = rate.rate.split(".")
+        const expected = (10000n * BigInt(whole! + fraction)) / 10n ** BigInt(fraction.length)
+        assert.strictEqual(fx.body.creditAmount, expected.toString())
+        assert.strictEqual((yield* balance(usd)).posted, expected.toString())
+        assert.strictEqual((yield* balance(eur)).posted, "90000")
+      })
+    )
+  }
+)
 
 layer(TestServer(), { timeout: 60_000 })("HTTP refusals that are stored as asked", (it) => {
   it.effect("a zero or negative timeout, or a zero amount, is a 422 with a stored failed transfer", () =>

@@ -107,6 +107,43 @@ describe("the service process", () => {
     assert.isFalse(fs.existsSync(pidFile), `postgres stopped cleanly:\n${second.output()}`)
   })
 
+  it("a second start on the same data directory refuses, naming the owner's pid, and leaves it running", {
+    timeout: 180_000
+  }, async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tally-proc-"))
+    fs.chmodSync(dataDir, 0o755)
+    const port = await freePort()
+    const first = start({
+      TALLY_DATA_DIR: dataDir,
+      TALLY_HTTP_PORT: String(port),
+      TALLY_METRICS_PORT: String(await freePort())
+    })
+    await waitHealthy(port, first.child)
+    const postmaster = Number(fs.readFileSync(path.join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0])
+
+    const second = start({
+      TALLY_DATA_DIR: dataDir,
+      TALLY_HTTP_PORT: String(await freePort()),
+      TALLY_METRICS_PORT: String(await freePort())
+    })
+    const code = await exited(second.child)
+    assert.notStrictEqual(code, 0)
+    assert.include(second.output(), `running Tally (pid ${first.child.pid})`)
+    assert.isTrue(isAlive(postmaster), `the first instance's PostgreSQL is left running:\n${second.output()}`)
+
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
+    assert.strictEqual(ready.status, 200, first.output())
+    const created = await fetch(`http://127.0.0.1:${port}/v1/accounts`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ currency: "EUR" })
+    })
+    assert.strictEqual(created.status, 201)
+    first.child.kill("SIGINT")
+    await exited(first.child)
+    assert.isFalse(fs.existsSync(path.join(dataDir, "postgres.owner")), "the owner record is removed at stop")
+  })
+
   it("refuses to start when an applied migration was edited, naming the file", { timeout: 180_000 }, async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tally-proc-"))
     fs.chmodSync(dataDir, 0o755)

@@ -3,7 +3,7 @@
 // bigint arithmetic, at a fixed scale, rounding down (as conversions do: the house never pays out extra).
 import { type FxQuote, FxRate, parseRate } from "@tally/domain/Fx"
 import { type CurrencyCode, currencies } from "@tally/domain/Money"
-import { type DateTime, Schema } from "effect"
+import { DateTime, Option, Schema } from "effect"
 
 /** Currencies a feed may list: a bound on the pairs derived (n² − n). */
 export const feedCurrenciesMax = 200
@@ -56,6 +56,19 @@ export const crossRates = (feed: FxFeed, scale: number = crossRateScale): Readon
   }
   return pairs
 }
+
+/**
+ * When a day's reference rates hold: the ECB sets them at the daily concertation of central banks, 14:10 CET/CEST
+ * (Frankfurt time), and publishes them about 16:00. A quote's as-of is this instant of its feed's date — the
+ * provider's own time, never the time we fetched it (docs/adr/0017-fx-provenance.md).
+ */
+export const referenceAsOf = (date: string): DateTime.Utc =>
+  DateTime.toUtc(
+    Option.getOrThrowWith(
+      DateTime.makeZoned(`${date}T14:10:00`, { timeZone: "Europe/Berlin", adjustForTimeZone: true }),
+      () => new Error(`invalid feed date ${date}`)
+    )
+  )
 
 export const quotesOf = (rates: ReadonlyArray<CrossRate>, source: string, asOf: DateTime.Utc): ReadonlyArray<FxQuote> =>
   rates.map((r) => ({ ...r, source, asOf }))

@@ -4,6 +4,7 @@ import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { StoreUnavailable } from "@tally/domain/ports/StoreError"
 import { Config, Context, Duration, Effect, Layer, Option } from "effect"
 import type { HttpClient } from "effect/http"
+import { CircuitBreaker } from "effect/persistence"
 import type { FxFeedInvalid } from "./FxFeed.ts"
 import * as FxHttp from "./FxHttp.ts"
 import * as FxSnapshot from "./FxSnapshot.ts"
@@ -11,10 +12,22 @@ import * as FxSnapshot from "./FxSnapshot.ts"
 export const FxConfig = Config.all({
   url: Config.option(Config.String("TALLY_FX_URL")),
   timeoutSeconds: Config.Int("TALLY_FX_TIMEOUT_SECONDS").pipe(Config.withDefault(10)),
-  feedMaxAgeDays: Config.Int("TALLY_FX_FEED_MAX_AGE_DAYS").pipe(Config.withDefault(4))
+  feedMaxAgeDays: Config.Int("TALLY_FX_FEED_MAX_AGE_DAYS").pipe(Config.withDefault(4)),
+  retries: Config.Int("TALLY_FX_RETRIES").pipe(Config.withDefault(2)),
+  breakerFailures: Config.Int("TALLY_FX_BREAKER_FAILURES").pipe(Config.withDefault(3)),
+  breakerOpenSeconds: Config.Int("TALLY_FX_BREAKER_OPEN_SECONDS").pipe(Config.withDefault(300))
 })
 
-export type FxSource = { readonly _tag: "snapshot" } | ({ readonly _tag: "http" } & FxHttp.FxHttpOptions)
+export interface BreakerOptions {
+  /** Consecutive failed refreshes that open the circuit. */
+  readonly failures: number
+  /** How long an open circuit refuses to ask the provider. */
+  readonly openFor: Duration.Input
+}
+
+export type FxSource =
+  | { readonly _tag: "snapshot" }
+  | ({ readonly _tag: "http"; readonly breaker?: BreakerOptions } & FxHttp.FxHttpOptions)
 
 export class FxRefresher extends Context.Service<
   FxRefresher,
@@ -28,7 +41,14 @@ export class FxRefresher extends Context.Service<
   static readonly make = (source: FxSource) =>
     Effect.gen(function* () {
       const context = yield* Effect.context<LedgerStore | HttpClient.HttpClient>()
-      const refresh = (source._tag === "snapshot" ? FxSnapshot.load() : FxHttp.load(source)).pipe(
+      const breaker =
+        source._tag === "http"
+          ? yield* CircuitBreaker.make({
+              tripPolicy: CircuitBreaker.consecutive(source.breaker?.failures ?? 3),
+              openDuration: source.breaker?.openFor ?? Duration.minutes(5)
+            }).pipe(Effect.provide(CircuitBreaker.layerStoreMemory()))
+          : undefined
+      const refresh = (source._tag === "snapshot" ? FxSnapshot.load() : FxHttp.load(source, breaker)).pipe(
         Effect.provideContext(context),
         Effect.withSpan("FxRefresher.refresh")
       )
@@ -38,7 +58,8 @@ export class FxRefresher extends Context.Service<
   static readonly layerWith = (source: FxSource) => Layer.effect(FxRefresher, FxRefresher.make(source))
 
   /**
-   * From TALLY_FX_URL, TALLY_FX_TIMEOUT_SECONDS, TALLY_FX_FEED_MAX_AGE_DAYS. Needs LedgerStore and an HttpClient
+   * From TALLY_FX_URL, TALLY_FX_TIMEOUT_SECONDS, TALLY_FX_FEED_MAX_AGE_DAYS, TALLY_FX_RETRIES,
+   * TALLY_FX_BREAKER_FAILURES, TALLY_FX_BREAKER_OPEN_SECONDS. Needs LedgerStore and an HttpClient
    * (FetchHttpClient.layer in the service), whatever the source, so the wiring does not depend on config.
    */
   static readonly layer = Layer.unwrap(
@@ -50,7 +71,9 @@ export class FxRefresher extends Context.Service<
             _tag: "http" as const,
             url,
             timeout: Duration.seconds(config.timeoutSeconds),
-            feedMaxAgeDays: config.feedMaxAgeDays
+            feedMaxAgeDays: config.feedMaxAgeDays,
+            retries: config.retries,
+            breaker: { failures: config.breakerFailures, openFor: Duration.seconds(config.breakerOpenSeconds) }
           })
         })
       )

@@ -1,11 +1,12 @@
 // The bundled rates snapshot (fx-snapshot.json): the default FX source when TALLY_FX_URL is unset.
 //
-// Its quotes are stamped asOf = the load time, not the snapshot's date. The snapshot is a development source:
-// stamped with its (fixed, past) date every rate would be older than fxMaxAgeSeconds and each FX transfer refused
-// as fx_rate_stale. The source, `snapshot:<date>`, still says where the rates come from and how old they are.
+// Its quotes carry the snapshot's own as-of (its date, at the reference-rate fixing time) and source
+// `snapshot:<date>`: a bundled file says nothing about today's rates, so under the default TALLY_FX_MAX_AGE_SECONDS
+// every FX transfer priced from it is refused as fx_rate_stale. Same-currency transfers are unaffected
+// (docs/adr/0017-fx-provenance.md).
 import { LedgerStore } from "@tally/domain/ports/LedgerStore"
-import { DateTime, Effect, Schema } from "effect"
-import { crossRates, FxFeed, FxFeedInvalid, quotesOf } from "./FxFeed.ts"
+import { Effect, Schema } from "effect"
+import { crossRates, FxFeed, FxFeedInvalid, quotesOf, referenceAsOf } from "./FxFeed.ts"
 import snapshot from "./fx-snapshot.json" with { type: "json" }
 
 /** The snapshot, decoded and checked like any feed. */
@@ -17,7 +18,7 @@ export const feed = Schema.decodeUnknownEffect(FxFeed)(snapshot).pipe(
 export const load = Effect.fn("FxSnapshot.load")(function* () {
   const store = yield* LedgerStore
   const decoded = yield* feed
-  const quotes = quotesOf(crossRates(decoded), `snapshot:${decoded.date}`, yield* DateTime.now)
+  const quotes = quotesOf(crossRates(decoded), `snapshot:${decoded.date}`, referenceAsOf(decoded.date))
   yield* store.saveFxQuotes(quotes)
   return quotes.length
 })

@@ -29,13 +29,25 @@ export const freshDatabaseUrl = Effect.gen(function* () {
 })
 
 /** A connection to a fresh, empty database (no migrations). */
-export const EmptyDatabase = (options: { readonly poolMax?: number } = {}) =>
+export interface TestDatabaseOptions {
+  readonly poolMax?: number
+  readonly lockTimeoutMs?: number
+  readonly statementTimeoutMs?: number
+}
+
+export const EmptyDatabase = (options: TestDatabaseOptions = {}) =>
   Layer.unwrap(
-    Effect.map(freshDatabaseUrl, (url) => Database.layerUrl(Redacted.make(url), { poolMax: options.poolMax ?? 10 }))
+    Effect.map(freshDatabaseUrl, (url) =>
+      Database.layerUrl(Redacted.make(url), {
+        poolMax: options.poolMax ?? 10,
+        ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+        ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs })
+      })
+    )
   )
 
 /** A fresh database with every migration and seed step applied. */
-export const TestDatabase = (options: { readonly poolMax?: number } = {}) =>
+export const TestDatabase = (options: TestDatabaseOptions = {}) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
       yield* (yield* Migrator).up

@@ -3,6 +3,7 @@
 import type { PgClient } from "@effect/sql-pg"
 import { FxRefresher } from "@tally/adapters/fx/FxRefresher"
 import type { IdempotencyStore } from "@tally/adapters/postgres/IdempotencyStore"
+import { JobLock } from "@tally/adapters/postgres/JobLock"
 import { LedgerVerifier } from "@tally/adapters/postgres/LedgerVerifier"
 import { Reconciler } from "@tally/adapters/postgres/Reconciler"
 import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
@@ -38,13 +39,17 @@ export const JobsLive = Layer.effectDiscard(
   })
 )
 
-/** The scheduler with the services its jobs use. Requires LedgerStore, PgClient and IdempotencyStore. */
+/**
+ * The scheduler with the services its jobs use; each cron tick runs on one instance of those sharing the database
+ * (JobLock). Requires LedgerStore, PgClient and IdempotencyStore.
+ */
 export const SchedulerLive: Layer.Layer<never, Config.ConfigError, LedgerStore | PgClient.PgClient | IdempotencyStore> =
   JobsLive.pipe(
     Layer.provide(
       Layer.mergeAll(
         LedgerVerifier.layer,
         Reconciler.layer,
+        JobLock.layer,
         FxRefresher.layer.pipe(Layer.provide(FetchHttpClient.layer))
       )
     )

@@ -16,7 +16,7 @@ import { type Job, scheduled, schedulerLastSuccess, schedulerRuns } from "../../
 import { ledgerImbalance } from "../../src/jobs/Reconcile.ts"
 import { SchedulerConfig, SchedulerLive } from "../../src/jobs/Scheduler.ts"
 
-const runs = (job: string, outcome: "success" | "failure") =>
+const runs = (job: string, outcome: "success" | "failure" | "skipped") =>
   Effect.map(Metric.value(Metric.withAttributes(schedulerRuns, { job, outcome })), (s) => s.count)
 
 const lastSuccess = (job: string) =>
@@ -154,6 +154,8 @@ layer(Layer.mergeAll(PgLedgerStore.layer, IdempotencyStore.layer).pipe(Layer.pro
       // fx-refresh runs at start: the snapshot's 110 pairs
       yield* eventually(count("SELECT count(*)::int AS n FROM fx_rates"), (n) => n === 110)
       yield* eventually(runs("fx-refresh", "success"), (n) => n === 1)
+      // published from the provider's as-of: the snapshot's date lies after TestClock's 1970, hence age 0 (the ages
+      // themselves are tested in FxSnapshot.test.ts)
       const age = yield* Metric.value(Metric.withAttributes(fxRateAge, { currency: "JPY" }))
       assert.strictEqual(age.value, 0)
 
@@ -170,7 +172,45 @@ layer(Layer.mergeAll(PgLedgerStore.layer, IdempotencyStore.layer).pipe(Layer.pro
       const imbalance = yield* Metric.value(Metric.withAttributes(ledgerImbalance, { currency: "EUR" }))
       assert.strictEqual(imbalance.value, 0)
       assert.strictEqual(yield* runs("reconcile", "failure"), 0)
-      assert.strictEqual((yield* Metric.value(Metric.withAttributes(fxRateAge, { currency: "JPY" }))).value, 300)
+      assert.strictEqual((yield* Metric.value(Metric.withAttributes(fxRateAge, { currency: "JPY" }))).value, 0)
+    }).pipe(Effect.scoped)
+  )
+})
+
+layer(Layer.mergeAll(PgLedgerStore.layer, IdempotencyStore.layer).pipe(Layer.provideMerge(TestDatabase())), {
+  timeout: 60_000
+})("two schedulers on one database", (it) => {
+  it.effect("each cron tick runs once across instances; the other instance counts it skipped", () =>
+    Effect.gen(function* () {
+      const before = {
+        expire: yield* runs("expire-holds", "success"),
+        reconcile: yield* runs("reconcile", "success"),
+        fx: yield* runs("fx-refresh", "success"),
+        skipped: yield* runs("expire-holds", "skipped"),
+        fxDecided: (yield* runs("fx-refresh", "success")) + (yield* runs("fx-refresh", "skipped"))
+      }
+      // two instances: each builds its own scheduler (own fibers, own connections) on the same database
+      yield* Layer.build(SchedulerLive)
+      yield* Layer.build(SchedulerLive)
+      const ticks = (job: string) =>
+        count(`SELECT count(*)::int AS n FROM tally_job_runs WHERE job = '${job}' AND outcome = 'success'`)
+
+      const decided = (job: string) =>
+        Effect.map(Effect.all([runs(job, "success"), runs(job, "skipped")]), ([ran, skipped]) => ran + skipped)
+      // fx-refresh at start, for the latest tick already due: once (and by then every job is waiting for its tick)
+      yield* eventually(decided("fx-refresh"), (n) => n === before.fxDecided + 2)
+      assert.strictEqual((yield* runs("fx-refresh", "success")) - before.fx, 1, "fx-refresh at start ran once")
+      const decidedBefore = yield* decided("expire-holds")
+      for (let minute = 1; minute <= 10; minute++) {
+        yield* TestClock.adjust("1 minute")
+        // both instances have decided about this tick: one ran it, the other skipped it
+        yield* eventually(decided("expire-holds"), (n) => n === decidedBefore + 2 * minute)
+        assert.strictEqual((yield* runs("expire-holds", "success")) - before.expire, minute, "once per tick")
+      }
+      assert.strictEqual((yield* runs("expire-holds", "skipped")) - before.skipped, 10)
+      yield* eventually(runs("reconcile", "success"), (n) => n === before.reconcile + 2)
+      assert.strictEqual(yield* ticks("expire-holds"), 10)
+      assert.strictEqual(yield* ticks("reconcile"), 2)
     }).pipe(Effect.scoped)
   )
 })
