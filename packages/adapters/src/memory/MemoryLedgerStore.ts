@@ -17,9 +17,11 @@ import {
   type SystemAccountKind,
   TransferIdTaken
 } from "@tally/domain/ports/LedgerStore"
+import { accountCreated, ledgerEvents } from "@tally/domain/LedgerEvents"
 import type { Transfer, TransferId } from "@tally/domain/Transfer"
 import { Context, DateTime, Effect, Exit, Layer, Option, Semaphore } from "effect"
 import { decodeCursor, decodeSeqCursor, encodeCursor, encodeSeqCursor } from "../postgres/Rows.ts"
+import { MemoryOutbox } from "./MemoryOutbox.ts"
 
 const InTransaction = Context.Reference<boolean>("tally/adapters/MemoryLedgerStore/InTransaction", {
   defaultValue: () => false
@@ -86,6 +88,7 @@ export const make = Effect.gen(function* () {
   }
   let seq = 0n
   const permit = yield* Semaphore.make(1)
+  const outbox = yield* MemoryOutbox
 
   const createOwner = (owner: Owner) =>
     Effect.sync(() => {
@@ -97,7 +100,7 @@ export const make = Effect.gen(function* () {
     Effect.sync(() => {
       state.accounts.set(account.id, account)
       return account
-    })
+    }).pipe(Effect.tap(() => outbox.append([accountCreated(account)])))
 
   const getAccount = (id: AccountId) => Effect.sync(() => Option.fromNullishOr(state.accounts.get(id)))
 
@@ -115,8 +118,12 @@ export const make = Effect.gen(function* () {
       return yield* permit.withPermits(1)(
         Effect.gen(function* () {
           const before = copy(state)
+          const restoreOutbox = outbox.snapshot()
           const exit = yield* Effect.exit(Effect.provideService(effect, InTransaction, true))
-          if (Exit.isFailure(exit)) state = before
+          if (Exit.isFailure(exit)) {
+            state = before
+            restoreOutbox()
+          }
           return yield* exit
         })
       )
@@ -152,6 +159,7 @@ export const make = Effect.gen(function* () {
       }
       for (const a of changes.accounts) state.accounts.set(a.id, a)
       for (const e of changes.entries) state.entries.push({ ...e, seq: ++seq })
+      yield* outbox.append(ledgerEvents(changes))
     })
 
   const strip = ({ ownerId: _, ...t }: Transfer & { readonly ownerId: string | null }): Transfer => t
@@ -269,4 +277,5 @@ export const make = Effect.gen(function* () {
   })
 })
 
-export const layer = Layer.effect(LedgerStore, make)
+/** Provides the ledger and the shared MemoryOutbox (the job, user and webhook twins build on it). */
+export const layer = Layer.effect(LedgerStore, make).pipe(Layer.provideMerge(MemoryOutbox.layer))
