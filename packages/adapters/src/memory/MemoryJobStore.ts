@@ -1,6 +1,13 @@
 // The in-memory twin of PgJobStore: the same contract (test/contract/JobStoreContract.ts), on MemoryOutbox.
+import type { EventName } from "@tally/domain/Event"
 import { claim as claimTransition, isDue, isPending, type Transition } from "@tally/domain/JobState"
-import { type ClaimedJob, type JobQuery, JobStore, type JobView, TransitionConflict } from "@tally/domain/ports/JobStore"
+import {
+  type ClaimedJob,
+  type JobQuery,
+  JobStore,
+  type JobView,
+  TransitionConflict
+} from "@tally/domain/ports/JobStore"
 import { InvalidCursor } from "@tally/domain/ports/LedgerStore"
 import type { Destination, Subscription } from "@tally/domain/Subscription"
 import { DateTime, type Duration, Effect, Layer, Option, Result } from "effect"
@@ -21,7 +28,9 @@ export const make = Effect.gen(function* () {
 
   const subscribe = (subscriptions: ReadonlyArray<Subscription>) =>
     Effect.sync(() => {
-      const taken = new Set([...s().subscriptions.values()].map((x) => `${x.destination}:${x.webhookId}:${x.eventName}`))
+      const taken = new Set(
+        [...s().subscriptions.values()].map((x) => `${x.destination}:${x.webhookId}:${x.eventName}`)
+      )
       for (const x of subscriptions) {
         const key = `${x.destination}:${x.webhookId}:${x.eventName}`
         if (!taken.has(key) && !s().subscriptions.has(x.id)) s().subscriptions.set(x.id, x)
@@ -104,6 +113,21 @@ export const make = Effect.gen(function* () {
   const events = (ids: ReadonlyArray<string>) =>
     Effect.sync(() => ids.flatMap((id) => Option.toArray(Option.fromNullishOr(s().events.get(id)))))
 
+  const listEvents = (query: {
+    readonly names: ReadonlyArray<EventName> | null
+    readonly afterId: string | null
+    readonly limit: number
+  }) =>
+    Effect.sync(() =>
+      [...s().events.values()]
+        .filter(
+          (e) =>
+            (query.names === null || query.names.includes(e.name)) && (query.afterId === null || e.id > query.afterId)
+        )
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .slice(0, query.limit)
+    )
+
   const pruneSucceeded = (before: DateTime.Utc, limit: number) =>
     Effect.sync(() => {
       const doomed = [...s().jobs.keys()]
@@ -143,6 +167,7 @@ export const make = Effect.gen(function* () {
     get,
     list,
     events,
+    listEvents,
     pruneSucceeded,
     stats
   })

@@ -4,6 +4,7 @@
 import type { Account, AccountId, OwnerId } from "@tally/domain/Account"
 import type { Entry } from "@tally/domain/Entry"
 import type { FxQuote } from "@tally/domain/Fx"
+import { accountCreated, ledgerEvents } from "@tally/domain/LedgerEvents"
 import type { CurrencyCode } from "@tally/domain/Money"
 import {
   type Changes,
@@ -17,7 +18,6 @@ import {
   type SystemAccountKind,
   TransferIdTaken
 } from "@tally/domain/ports/LedgerStore"
-import { accountCreated, ledgerEvents } from "@tally/domain/LedgerEvents"
 import type { Transfer, TransferId } from "@tally/domain/Transfer"
 import { Context, DateTime, Effect, Exit, Layer, Option, Semaphore } from "effect"
 import { decodeCursor, decodeSeqCursor, encodeCursor, encodeSeqCursor } from "../postgres/Rows.ts"

@@ -28,7 +28,7 @@ export const outboxParts = (sql: PgClient.PgClient, events: ReadonlyArray<Outbox
       ${events.map((e) => JSON.stringify(e.context))}::text[], ${events.map((e) => JSON.stringify(e.data))}::text[],
       ${events.map((e) => DateTime.formatIso(e.sentAt))}::timestamptz[]
     ) AS v(id, source, name, context, data, sent_at)
-    RETURNING id, name, sent_at
+    RETURNING id, source, name, context, data, sent_at, received_at, ingested_at
   ), outbox_jb AS (
     INSERT INTO jobs (id, event_id, event_name, subscription_id, destination, created_at)
     SELECT gen_random_uuid(), e.id, e.name, s.id, s.destination, e.sent_at

@@ -251,6 +251,19 @@ export const make = Effect.gen(function* () {
       Effect.mapError(unavailable)
     )
 
+  const listEvents = (query: {
+    readonly names: ReadonlyArray<EventName> | null
+    readonly afterId: string | null
+    readonly limit: number
+  }) =>
+    sql<EventRow>`SELECT id, source, name, context, data, sent_at, received_at, ingested_at FROM events
+      WHERE ${query.names === null ? sql`true` : sql`name = ANY(${[...query.names]}::text[])`}
+        AND ${query.afterId === null ? sql`true` : sql`id > ${query.afterId}`}
+      ORDER BY id LIMIT ${query.limit}`.pipe(
+      Effect.map((rows) => rows.map(toEvent)),
+      Effect.mapError(unavailable)
+    )
+
   // the only DELETE the triggers let through: this transaction says it is the retention job
   const pruneSucceeded = (before: DateTime.Utc, limit: number) =>
     sql
@@ -300,6 +313,7 @@ export const make = Effect.gen(function* () {
     get,
     list,
     events,
+    listEvents,
     pruneSucceeded,
     stats
   })

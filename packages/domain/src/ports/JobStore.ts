@@ -82,6 +82,12 @@ export class JobStore extends Context.Service<
     readonly get: (jobId: string) => Effect.Effect<Option.Option<JobView>, StoreUnavailable>
     readonly list: (query: JobQuery) => Effect.Effect<Page<JobView>, StoreUnavailable | InvalidCursor>
     readonly events: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<StoredEvent>, StoreUnavailable>
+    /** Events in id order (UUIDv7: time order), after `afterId`, optionally of some names only. */
+    readonly listEvents: (query: {
+      readonly names: ReadonlyArray<EventName> | null
+      readonly afterId: string | null
+      readonly limit: number
+    }) => Effect.Effect<ReadonlyArray<StoredEvent>, StoreUnavailable>
     /** Deletes up to `limit` jobs that succeeded before `before` (with their transitions); returns how many. */
     readonly pruneSucceeded: (before: DateTime.Utc, limit: number) => Effect.Effect<number, StoreUnavailable>
     readonly stats: (now: DateTime.Utc) => Effect.Effect<JobStats, StoreUnavailable>
