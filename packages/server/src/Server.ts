@@ -5,7 +5,11 @@ import * as Database from "@tally/adapters/Database"
 import { defaultMigrationsDir, Migrator } from "@tally/adapters/Migrator"
 import { IdempotencyStore } from "@tally/adapters/postgres/IdempotencyStore"
 import * as PgApiKeyStore from "@tally/adapters/postgres/PgApiKeyStore"
+import * as PgJobStore from "@tally/adapters/postgres/PgJobStore"
 import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
+import * as PgUserStore from "@tally/adapters/postgres/PgUserStore"
+import * as PgWebhookStore from "@tally/adapters/postgres/PgWebhookStore"
+import * as Secrets from "@tally/adapters/Secrets"
 import { Seeder } from "@tally/adapters/Seeds"
 import * as Uuid from "@tally/adapters/Uuid"
 import * as Transfers from "@tally/domain/usecases/Transfers"
@@ -14,6 +18,7 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Api } from "./api/Api.ts"
 import { ServerConfig, type ServerConfigShape } from "./Config.ts"
+import { DeliveryLive } from "./delivery/DeliveryLive.ts"
 import { AccountsHandlers } from "./http/AccountsHandlers.ts"
 import { ApiKeysHandlers } from "./http/ApiKeysHandlers.ts"
 import { ApiKeyAuthLive, Authenticator } from "./http/Auth.ts"
@@ -62,7 +67,9 @@ export const StoresLive = Layer.mergeAll(
   PgApiKeyStore.layer,
   IdempotencyStore.layer,
   Uuid.layer,
-  LedgerLimitsLive
+  LedgerLimitsLive,
+  // delivery (issue 8): the job store, users, webhooks
+  Layer.mergeAll(PgJobStore.layer, PgUserStore.layer, PgWebhookStore.layer, Secrets.layer)
 )
 
 export const ApiRoutes = Layer.mergeAll(
@@ -109,7 +116,7 @@ export const AppLive = (options: {
   readonly accessLog?: boolean
   readonly config?: Partial<ServerConfigShape>
 }) =>
-  Layer.mergeAll(HttpLive(options), SchedulerLive).pipe(
+  Layer.mergeAll(HttpLive(options), SchedulerLive, DeliveryLive).pipe(
     Layer.provideMerge(MetricsLive),
     // fx-refresh runs at start and needs the schema: jobs start after migrations and seeds
     Layer.provide(MigrateAtStart),

@@ -40,6 +40,8 @@ export const make = (settings: WebhookSettings) => {
               "user-agent": "tally-webhooks/1",
               "tally-event-id": delivery.eventId,
               "tally-event-name": delivery.eventName,
+              "tally-job-id": delivery.jobId,
+              "tally-attempt": String(delivery.attempt),
               "tally-signature": `t=${timestamp},v1=${signature}`
             }
           })

@@ -5,6 +5,9 @@ export interface WebhookDelivery {
   readonly secret: string
   readonly eventId: string
   readonly eventName: string
+  readonly jobId: string
+  /** The attempt number (1, 2, …): with the job id it names one attempt; a retry carries the same event id. */
+  readonly attempt: number
   /** The JSON body, exactly as signed and sent. */
   readonly body: string
 }
