@@ -3,9 +3,10 @@
 import { createHmac } from "node:crypto"
 import * as http from "node:http"
 import * as https from "node:https"
+import { isIP } from "node:net"
 import { WebhookFailed, WebhookSender } from "@tally/domain/ports/WebhookSender"
 import { Clock, Config, Effect, Layer } from "effect"
-import { guardedLookup } from "./AddressGuard.ts"
+import { guardedLookup, isPrivateAddress } from "./AddressGuard.ts"
 
 export const signatureOf = (secret: string, timestampSeconds: number, body: string) =>
   createHmac("sha256", secret).update(`${timestampSeconds}.${body}`).digest("hex")
@@ -28,6 +29,11 @@ export const make = (settings: WebhookSettings) => {
         const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
         const signature = signatureOf(delivery.secret, timestamp, delivery.body)
         const url = new URL(delivery.url)
+        // an IP literal is connected to without a lookup: check it here
+        const literal = url.hostname.replace(/^\[(.*)\]$/, "$1")
+        if (!settings.allowPrivateNetworks && isIP(literal) !== 0 && isPrivateAddress(literal)) {
+          return yield* new WebhookFailed({ message: `${literal} is a private or loopback address` })
+        }
         const status = yield* Effect.callback<number, WebhookFailed>((resume, signal) => {
           const request = (url.protocol === "https:" ? https : http).request(url, {
             method: "POST",
