@@ -1,6 +1,8 @@
 // Outbox metrics (docs/reference/metrics.md): deliveries counted by the dispatcher as they end; job counts and
 // the age of the oldest due job polled from the job store every TALLY_OUTBOX_METRICS_INTERVAL_SECONDS.
+import { jobStates } from "@tally/domain/JobState"
 import { JobStore } from "@tally/domain/ports/JobStore"
+import { destinations } from "@tally/domain/Subscription"
 import { Config, DateTime, Duration, Effect, Layer, Metric, Schedule } from "effect"
 
 export const outboxDeliveries = Metric.counter("tally_outbox_deliveries_total", {
@@ -21,7 +23,9 @@ export type DeliveryOutcome = "succeeded" | "failed" | "discarded"
 export const countDelivery = (destination: string, outcome: DeliveryOutcome) =>
   Metric.update(Metric.withAttributes(outboxDeliveries, { destination, outcome }), 1)
 
-/** One poll: every (destination, state) seen so far is set, to 0 when it has no jobs any more. */
+const outcomes: ReadonlyArray<DeliveryOutcome> = ["succeeded", "failed", "discarded"]
+
+/** One poll: every (destination, state) is set, to 0 when it has no jobs. */
 export const pollOutbox = (seen: Set<string>) =>
   Effect.gen(function* () {
     const now = yield* DateTime.now
@@ -42,7 +46,13 @@ export const pollOutbox = (seen: Set<string>) =>
 export const OutboxMetricsLive = Layer.effectDiscard(
   Effect.gen(function* () {
     const seconds = yield* Config.Int("TALLY_OUTBOX_METRICS_INTERVAL_SECONDS").pipe(Config.withDefault(15))
-    const seen = new Set<string>()
+    // every label combination exists from the start, so rates and sums are 0 rather than "no data"
+    const seen = new Set(destinations.flatMap((d) => jobStates.map((s) => `${d}\u0000${s}`)))
+    for (const destination of destinations) {
+      for (const outcome of outcomes) {
+        yield* Metric.update(Metric.withAttributes(outboxDeliveries, { destination, outcome }), 0)
+      }
+    }
     yield* pollOutbox(seen).pipe(
       Effect.catchCause((cause) => Effect.logWarning("outbox metrics poll failed", cause)),
       Effect.repeat(Schedule.spaced(Duration.seconds(seconds))),
