@@ -19,6 +19,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Api } from "./api/Api.ts"
 import { ServerConfig, type ServerConfigShape } from "./Config.ts"
 import { DeliveryLive } from "./delivery/DeliveryLive.ts"
+import { UserSettingsLive } from "./delivery/UserSettingsLive.ts"
 import { AccountsHandlers } from "./http/AccountsHandlers.ts"
 import { ApiKeysHandlers } from "./http/ApiKeysHandlers.ts"
 import { ApiKeyAuthLive, Authenticator } from "./http/Auth.ts"
@@ -69,7 +70,7 @@ export const StoresLive = Layer.mergeAll(
   Uuid.layer,
   LedgerLimitsLive,
   // delivery (issue 8): the job store, users, webhooks
-  Layer.mergeAll(PgJobStore.layer, PgUserStore.layer, PgWebhookStore.layer, Secrets.layer)
+  Layer.mergeAll(PgJobStore.layer, PgUserStore.layer, PgWebhookStore.layer, Secrets.layer, UserSettingsLive)
 )
 
 export const ApiRoutes = Layer.mergeAll(
