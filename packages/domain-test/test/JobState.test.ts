@@ -10,6 +10,7 @@ import {
   backoffMs,
   canTransition,
   claim,
+  claimOrDiscard,
   complete,
   isDue,
   isValidChain,
@@ -60,10 +61,10 @@ describe("job state machine", () => {
               now = DateTime.addDuration(now, Duration.millis(step.ms))
               break
             case "claim": {
-              const next = claim(head(), now, lease)
+              const next = claimOrDiscard(head(), now, lease, policy.maxAttempts)
               // claimable exactly when due
               assert.strictEqual(Result.isSuccess(next), isDue(head(), now))
-              if (Result.isSuccess(next)) chain.push(next.success)
+              if (Result.isSuccess(next)) chain = [...chain, ...next.success]
               break
             }
             case "succeed":
@@ -86,6 +87,7 @@ describe("job state machine", () => {
             }
           }
           assert.isTrue(isValidChain(chain))
+          assert.isAtMost(head().attempt, policy.maxAttempts, "no attempt past the maximum, crashes included")
           if (head().stateAfter === "awaiting" && head().stateBefore === "failed") {
             assert.isBelow(head().attempt, policy.maxAttempts, "a job at its max attempts is discarded, not retried")
           }

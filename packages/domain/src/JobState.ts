@@ -56,6 +56,9 @@ export interface RetryPolicy {
   readonly jitter: number
 }
 
+/** The error of an attempt whose lease ended without an outcome. */
+export const leaseExpired = "lease expired (the previous attempt did not report)"
+
 const errorMax = 2000
 const clip = (error: string) => (error.length > errorMax ? `${error.slice(0, errorMax - 1)}…` : error)
 
@@ -106,12 +109,30 @@ export const claim = (
           "executing",
           {
             attempt: head.attempt + 1,
-            error: head.stateAfter === "executing" ? "lease expired (the previous attempt did not report)" : null,
+            error: head.stateAfter === "executing" ? leaseExpired : null,
             dueAt: DateTime.addDuration(now, lease)
           },
           now
         )
       )
+
+/**
+ * What a dispatcher appends for a due job: the claim of a new attempt; or, when the job's lease ended on its last
+ * allowed attempt (the instance running it crashed), that attempt failed and the job is discarded — so a job that
+ * kills whoever runs it cannot loop forever.
+ */
+export const claimOrDiscard = (
+  head: Transition,
+  now: DateTime.Utc,
+  lease: Duration.Duration,
+  maxAttempts: number
+): Result.Result<ReadonlyArray<Transition>, IllegalJobTransition> => {
+  if (head.stateAfter === "executing" && head.attempt >= maxAttempts && isDue(head, now)) {
+    const failed = step(head, "failed", { error: leaseExpired }, now)
+    return Result.succeed([failed, step(failed, "discarded", {}, now)])
+  }
+  return Result.map(claim(head, now, lease), (t) => [t])
+}
 
 /**
  * Delay before attempt `attempt + 1` after `attempt` failed: base · 2^(attempt−1), capped, of which the `jitter`

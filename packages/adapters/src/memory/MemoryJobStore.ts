@@ -1,6 +1,6 @@
 // The in-memory twin of PgJobStore: the same contract (test/contract/JobStoreContract.ts), on MemoryOutbox.
 import type { EventName } from "@tally/domain/Event"
-import { claim as claimTransition, isDue, isPending, type Transition } from "@tally/domain/JobState"
+import { claimOrDiscard, isDue, isPending, type Transition } from "@tally/domain/JobState"
 import {
   type ClaimedJob,
   type JobQuery,
@@ -38,7 +38,13 @@ export const make = Effect.gen(function* () {
       }
     })
 
-  const claim = (destination: Destination, now: DateTime.Utc, limit: number, lease: Duration.Duration) =>
+  const claim = (
+    destination: Destination,
+    now: DateTime.Utc,
+    limit: number,
+    lease: Duration.Duration,
+    maxAttempts: number
+  ) =>
     Effect.sync(() => {
       const due = [...s().jobs.values()]
         .filter((j) => j.destination === destination)
@@ -49,9 +55,11 @@ export const make = Effect.gen(function* () {
         .sort((a, b) => ms(a.head.dueAt!) - ms(b.head.dueAt!))
         .slice(0, limit)
       return due.flatMap(({ job, head }): Array<ClaimedJob> => {
-        const next = claimTransition(head, now, lease)
+        const next = claimOrDiscard(head, now, lease, maxAttempts)
         if (Result.isFailure(next)) return []
-        s().transitions.set(job.id, [...(s().transitions.get(job.id) ?? []), next.success])
+        s().transitions.set(job.id, [...(s().transitions.get(job.id) ?? []), ...next.success])
+        const claimed = next.success.at(-1)!
+        if (claimed.stateAfter !== "executing") return []
         const event = s().events.get(job.eventId)!
         const subscription = s().subscriptions.get(job.subscriptionId)
         const webhook = subscription?.webhookId == null ? undefined : s().webhooks.get(subscription.webhookId)
@@ -59,7 +67,7 @@ export const make = Effect.gen(function* () {
           {
             job,
             event,
-            head: next.success,
+            head: claimed,
             webhook: webhook === undefined ? null : { id: webhook.id, url: webhook.url, secret: webhook.secret }
           }
         ]

@@ -5,7 +5,7 @@
 import { PgClient } from "@effect/sql-pg"
 import type { EventName, NewEvent, StoredEvent } from "@tally/domain/Event"
 import type { JobState, Transition } from "@tally/domain/JobState"
-import { isPending } from "@tally/domain/JobState"
+import { isPending, leaseExpired as leaseExpiredError } from "@tally/domain/JobState"
 import {
   type ClaimedJob,
   type Job,
@@ -22,8 +22,6 @@ import type { SqlError } from "effect/sql"
 import { outboxParts, withIds } from "./Outbox.ts"
 import { unavailable } from "./PgLedgerStore.ts"
 import { decodeCursor, encodeCursor } from "./Rows.ts"
-
-export const leaseExpiredError = "lease expired (the previous attempt did not report)"
 
 interface JobRow {
   readonly id: string
@@ -112,7 +110,13 @@ export const make = Effect.gen(function* () {
         AS v(id, destination, webhook_id, event_name)
       ON CONFLICT DO NOTHING`.pipe(Effect.asVoid, Effect.mapError(unavailable))
 
-  const claim = (destination: Destination, now: DateTime.Utc, limit: number, lease: Duration.Duration) =>
+  const claim = (
+    destination: Destination,
+    now: DateTime.Utc,
+    limit: number,
+    lease: Duration.Duration,
+    maxAttempts: number
+  ) =>
     Effect.gen(function* () {
       const at = DateTime.formatIso(now)
       const leaseEnd = DateTime.formatIso(DateTime.addDuration(now, lease))
@@ -128,10 +132,23 @@ export const make = Effect.gen(function* () {
           WHERE destination = ${destination} AND due_at <= ${at}::timestamptz
           ORDER BY due_at LIMIT ${limit}
           FOR UPDATE SKIP LOCKED
+        ), exhausted AS (
+          -- the lease ended on the last allowed attempt: that attempt failed, the job is discarded (claimOrDiscard)
+          SELECT * FROM due WHERE state = 'executing' AND attempt >= ${maxAttempts}
+        ), unqueued AS (
+          DELETE FROM job_queue q USING exhausted x WHERE q.job_id = x.job_id
+        ), discarded AS (
+          INSERT INTO transitions (job_id, seq, attempt, state_before, state_after, error, due_at, created_at)
+          SELECT job_id, seq + 1, attempt, 'executing', 'failed', ${leaseExpiredError}::text, NULL::timestamptz,
+            ${at}::timestamptz
+          FROM exhausted
+          UNION ALL
+          SELECT job_id, seq + 2, attempt, 'failed', 'discarded', NULL::text, NULL::timestamptz, ${at}::timestamptz
+          FROM exhausted
         ), claimed AS (
           UPDATE job_queue q SET state = 'executing', seq = d.seq + 1, attempt = d.attempt + 1,
             due_at = ${leaseEnd}::timestamptz
-          FROM due d WHERE q.job_id = d.job_id
+          FROM due d WHERE q.job_id = d.job_id AND NOT (d.state = 'executing' AND d.attempt >= ${maxAttempts})
           RETURNING q.job_id, q.seq, q.attempt, d.state AS state_before
         ), tr AS (
           INSERT INTO transitions (job_id, seq, attempt, state_before, state_after, error, due_at, created_at)

@@ -174,7 +174,7 @@ export const outboxContract = (it: It) => {
       const user = yield* Users.signup({ email: email(), name: "Mail Me", password: "correct horse battery" })
       const lease = Duration.seconds(30)
       const claimMine = Effect.gen(function* () {
-        const claimed = yield* jobs.claim("mail", yield* DateTime.now, 100, lease)
+        const claimed = yield* jobs.claim("mail", yield* DateTime.now, 100, lease, policy.maxAttempts)
         return claimed.filter((c) => c.event.data.userId === user.id)
       })
       const fail = (c: { job: { id: string }; head: Parameters<typeof complete>[0] }) =>
@@ -255,6 +255,52 @@ export const outboxContract = (it: It) => {
       assert.isAtLeast(yield* jobs.pruneSucceeded(cutoff, 1000), 1)
       assert.isTrue(Option.isNone(yield* jobs.get(first!.job.id)))
       assert.strictEqual((yield* jobs.events([first!.event.id])).length, 1, "events outlive their jobs")
+    })
+  )
+
+  it.effect("a lease that ends is claimed again as a new attempt; past the last attempt the job is discarded", () =>
+    Effect.gen(function* () {
+      const jobs = yield* JobStore
+      const user = yield* Users.signup({ email: email(), name: "Crashy", password: "correct horse battery" })
+      const lease = Duration.seconds(30)
+      const claimMine = Effect.gen(function* () {
+        const claimed = yield* jobs.claim("mail", yield* DateTime.now, 100, lease, policy.maxAttempts)
+        return claimed.filter((c) => c.event.data.userId === user.id)
+      })
+      const attempts: Array<number> = []
+      for (let i = 0; i < 3; i++) {
+        const [claimed] = yield* claimMine
+        attempts.push(claimed!.head.attempt)
+        yield* TestClock.adjust(Duration.seconds(29))
+        assert.deepStrictEqual(yield* claimMine, [], "not during the lease")
+        yield* TestClock.adjust(Duration.seconds(1))
+      }
+      assert.deepStrictEqual(attempts, [1, 2, 3])
+      const [signedUp] = about(yield* eventsNamed("user.signed_up"), "userId", user.id)
+      const page = yield* jobs.list({
+        destinations: ["mail"],
+        events: ["user.signed_up"],
+        statusIn: ["executing"],
+        statusNotIn: null,
+        maxAttempts: null,
+        cursor: null,
+        limit: 1000
+      })
+      const jobId = page.items.find((j) => j.eventId === signedUp!.id)?.id
+      assert.deepStrictEqual(yield* claimMine, [], "the third lease ended: discarded, not claimed")
+      const job = yield* Jobs.get(jobId!)
+      assert.deepStrictEqual(
+        job.transitions.slice(2).map((t) => [t.stateAfter, t.attempt, t.error === null ? null : "lease"]),
+        [
+          ["executing", 1, null],
+          ["executing", 2, "lease"],
+          ["executing", 3, "lease"],
+          ["failed", 3, "lease"],
+          ["discarded", 3, null]
+        ]
+      )
+      yield* TestClock.adjust(Duration.hours(1))
+      assert.deepStrictEqual(yield* claimMine, [])
     })
   )
 

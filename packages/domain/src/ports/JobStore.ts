@@ -66,13 +66,15 @@ export class JobStore extends Context.Service<
     readonly subscribe: (subscriptions: ReadonlyArray<Subscription>) => Effect.Effect<void, StoreUnavailable>
     /**
      * Claims up to `limit` jobs of `destination` due at `now` (awaiting, or executing past its lease), each for one
-     * attempt leased until now + lease. Concurrent claimers never get the same attempt.
+     * attempt leased until now + lease. Concurrent claimers never get the same attempt. A job whose lease ended on
+     * attempt `maxAttempts` is discarded instead (JobState.claimOrDiscard) and not returned.
      */
     readonly claim: (
       destination: Destination,
       now: DateTime.Utc,
       limit: number,
-      lease: Duration.Duration
+      lease: Duration.Duration,
+      maxAttempts: number
     ) => Effect.Effect<ReadonlyArray<ClaimedJob>, StoreUnavailable>
     /** Appends transitions after the head `afterSeq`; fails with TransitionConflict when that is no longer the head. */
     readonly appendTransitions: (

@@ -74,7 +74,14 @@ export class Dispatcher extends Context.Service<
         Effect.gen(function* () {
           const free = config.destinations[destination].concurrency - (inFlight.get(destination) ?? 0)
           if (free <= 0) return []
-          return yield* store.claim(destination, yield* DateTime.now, Math.min(free, config.batchMax), lease)
+          const { maxAttempts } = config.destinations[destination]
+          return yield* store.claim(
+            destination,
+            yield* DateTime.now,
+            Math.min(free, config.batchMax),
+            lease,
+            maxAttempts
+          )
         })
 
       const track = (destination: Destination, effect: Effect.Effect<void>) =>
