@@ -26,12 +26,7 @@ const NO_DATA_YET: ReadonlyArray<{ readonly panel: string; readonly why: string 
   { panel: "tally-ledger / Ledger imbalance (must be 0)", why: "reconcile job runs every 5 minutes" },
   { panel: "tally-ledger / Ledger imbalance by currency", why: "reconcile job runs every 5 minutes" },
   // group commit (issue 11) is not built: nothing produces tally_group_commit_size yet
-  { panel: "tally-ledger / Group commit size", why: "group commit not built yet (issue 11)" },
-  // the outbox is in DESIGN.md but not built
-  { panel: "tally-operations / Oldest pending outbox job", why: "no outbox yet" },
-  { panel: "tally-operations / Outbox deliveries/s", why: "no outbox yet" },
-  { panel: "tally-operations / Outbox jobs by destination and state", why: "no outbox yet" },
-  { panel: "tally-operations / Outbox deliveries by outcome", why: "no outbox yet" }
+  { panel: "tally-ledger / Group commit size", why: "group commit not built yet (issue 11)" }
 ]
 
 /** PROMETHEUS_BIN, else the Debian package's binary. */

@@ -5,7 +5,11 @@ import * as Database from "@tally/adapters/Database"
 import { defaultMigrationsDir, Migrator } from "@tally/adapters/Migrator"
 import { IdempotencyStore } from "@tally/adapters/postgres/IdempotencyStore"
 import * as PgApiKeyStore from "@tally/adapters/postgres/PgApiKeyStore"
+import * as PgJobStore from "@tally/adapters/postgres/PgJobStore"
 import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
+import * as PgUserStore from "@tally/adapters/postgres/PgUserStore"
+import * as PgWebhookStore from "@tally/adapters/postgres/PgWebhookStore"
+import * as Secrets from "@tally/adapters/Secrets"
 import { Seeder } from "@tally/adapters/Seeds"
 import * as Uuid from "@tally/adapters/Uuid"
 import * as Transfers from "@tally/domain/usecases/Transfers"
@@ -14,6 +18,8 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Authenticator } from "./Auth.ts"
 import { ServerConfig, type ServerConfigShape } from "./Config.ts"
+import { DeliveryLive } from "./delivery/DeliveryLive.ts"
+import { UserSettingsLive } from "./delivery/UserSettingsLive.ts"
 import { Api } from "./http/Api.ts"
 import { EdgeMiddleware } from "./http/Edge.ts"
 import { RequestGuardLive } from "./http/Guard.ts"
@@ -61,7 +67,8 @@ export const StoresLive = Layer.mergeAll(
   IdempotencyStore.layer,
   Uuid.layer,
   LedgerLimitsLive,
-  LedgerTelemetryLive
+  LedgerTelemetryLive,
+  Layer.mergeAll(PgJobStore.layer, PgUserStore.layer, PgWebhookStore.layer, Secrets.layer, UserSettingsLive)
 )
 
 /** What the operations need beyond the stores: idempotency records, the probes' status, the gauges. */
@@ -106,7 +113,7 @@ export const AppLive = (options: {
   readonly accessLog?: boolean
   readonly config?: Partial<ServerConfigShape>
 }) =>
-  Layer.mergeAll(HttpLive(options), SchedulerLive).pipe(
+  Layer.mergeAll(HttpLive(options), SchedulerLive, DeliveryLive).pipe(
     Layer.provideMerge(MetricsLive),
     // fx-refresh runs at start and needs the schema: jobs start after migrations and seeds
     Layer.provide(MigrateAtStart),

@@ -4,6 +4,7 @@
 import type { Account, AccountId, OwnerId } from "@tally/domain/Account"
 import type { Entry } from "@tally/domain/Entry"
 import type { FxQuote } from "@tally/domain/Fx"
+import { accountCreated, ledgerEvents } from "@tally/domain/LedgerEvents"
 import type { CurrencyCode } from "@tally/domain/Money"
 import {
   type Changes,
@@ -27,6 +28,7 @@ import {
   encodeSeqCursor,
   encodeTailCursor
 } from "../postgres/Rows.ts"
+import { MemoryOutbox } from "./MemoryOutbox.ts"
 
 const InTransaction = Context.Reference<boolean>("tally/adapters/MemoryLedgerStore/InTransaction", {
   defaultValue: () => false
@@ -96,6 +98,7 @@ export const make = Effect.gen(function* () {
   }
   let seq = 0n
   const permit = yield* Semaphore.make(1)
+  const outbox = yield* MemoryOutbox
 
   const createOwner = (owner: Owner) =>
     Effect.sync(() => {
@@ -107,7 +110,7 @@ export const make = Effect.gen(function* () {
     Effect.sync(() => {
       state.accounts.set(account.id, account)
       return account
-    })
+    }).pipe(Effect.tap(() => outbox.append([accountCreated(account)])))
 
   const getAccount = (id: AccountId) => Effect.sync(() => Option.fromNullishOr(state.accounts.get(id)))
 
@@ -125,8 +128,12 @@ export const make = Effect.gen(function* () {
       return yield* permit.withPermits(1)(
         Effect.gen(function* () {
           const before = copy(state)
+          const restoreOutbox = outbox.snapshot()
           const exit = yield* Effect.exit(Effect.provideService(effect, InTransaction, true))
-          if (Exit.isFailure(exit)) state = before
+          if (Exit.isFailure(exit)) {
+            state = before
+            restoreOutbox()
+          }
           return yield* exit
         })
       )
@@ -164,6 +171,7 @@ export const make = Effect.gen(function* () {
       }
       for (const a of changes.accounts) state.accounts.set(a.id, a)
       for (const e of changes.entries) state.entries.push({ ...e, seq: ++seq })
+      yield* outbox.append(ledgerEvents(changes))
     })
 
   const strip = ({ ownerId: _, seq: __, ...t }: Stored): Transfer => t
@@ -289,4 +297,5 @@ export const make = Effect.gen(function* () {
   })
 })
 
-export const layer = Layer.effect(LedgerStore, make)
+/** Provides the ledger and the shared MemoryOutbox (the job, user and webhook twins build on it). */
+export const layer = Layer.effect(LedgerStore, make).pipe(Layer.provideMerge(MemoryOutbox.layer))

@@ -4,6 +4,7 @@
 import { PgClient } from "@effect/sql-pg"
 import type { Account, AccountId, OwnerId } from "@tally/domain/Account"
 import type { FxQuote } from "@tally/domain/Fx"
+import { accountCreated, ledgerEvents } from "@tally/domain/LedgerEvents"
 import type { CurrencyCode } from "@tally/domain/Money"
 import {
   type Changes,
@@ -21,6 +22,7 @@ import { StoreUnavailable } from "@tally/domain/ports/StoreError"
 import type { TransferId } from "@tally/domain/Transfer"
 import { DateTime, Effect, Layer, Option } from "effect"
 import type { SqlError } from "effect/sql"
+import { outboxParts, withIds } from "./Outbox.ts"
 import {
   type AccountRow,
   accountColumns,
@@ -69,12 +71,16 @@ export const make = Effect.gen(function* () {
       Effect.mapError(unavailable)
     )
 
+  // account.created is appended by the same statement (the outbox parts of the CTE)
   const createAccount = (account: Account) =>
-    sql<AccountRow>`INSERT INTO accounts (id, currency, owner_id, allow_negative, metadata, created_at, updated_at)
+    sql<AccountRow>`WITH created AS (
+      INSERT INTO accounts (id, currency, owner_id, allow_negative, metadata, created_at, updated_at)
       VALUES (${account.id}, ${account.currency}, ${account.ownerId}, ${account.allowNegative},
               ${account.metadata === null ? null : sql.json(account.metadata)}, ${toDate(account.createdAt)},
               ${toDate(account.updatedAt)})
-      RETURNING ${sql.literal(accountColumns)}`.pipe(
+      RETURNING ${sql.literal(accountColumns)}
+    ), ${outboxParts(sql, withIds([accountCreated(account)]))}
+    SELECT * FROM created`.pipe(
       Effect.map((rows) => toAccount(rows[0]!)),
       Effect.mapError(unavailable)
     )
@@ -127,6 +133,8 @@ export const make = Effect.gen(function* () {
       const upd = changes.updated
       const acc = changes.accounts
       const ent = changes.entries
+      // the events of this change (transfer.*, hold.*, batch.posted) ride in the same statement
+      const events = withIds(ledgerEvents(changes))
       const [counts] = yield* sql<{ inserted: number; updated: number; accounts: number; entries: number }>`
         WITH ins AS (
           INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, currency, credit_amount,
@@ -186,7 +194,7 @@ export const make = Effect.gen(function* () {
             ${col(ent.map((e) => iso(e.createdAt)))}::timestamptz[]
           ) WHERE (SELECT count(*) FROM ins) = ${ins.length}
           RETURNING 1
-        )
+        ), ${outboxParts(sql, events, sql`(SELECT count(*) FROM ins) = ${ins.length}`)}
         SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM upd)::int AS updated,
                (SELECT count(*) FROM acc)::int AS accounts, (SELECT count(*) FROM ent)::int AS entries`.pipe(
         Effect.mapError(unavailable)

@@ -6,6 +6,7 @@ import type { IdempotencyStore } from "@tally/adapters/postgres/IdempotencyStore
 import { JobLock } from "@tally/adapters/postgres/JobLock"
 import { LedgerVerifier } from "@tally/adapters/postgres/LedgerVerifier"
 import { Reconciler } from "@tally/adapters/postgres/Reconciler"
+import type { JobStore } from "@tally/domain/ports/JobStore"
 import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import { Config, Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
@@ -13,6 +14,7 @@ import { expireHolds } from "./ExpireHolds.ts"
 import { fxRefresh } from "./FxRefresh.ts"
 import { cronConfig, scheduled } from "./Job.ts"
 import { pruneIdempotency } from "./PruneIdempotency.ts"
+import { pruneJobs } from "./PruneJobs.ts"
 import { reconcile } from "./Reconcile.ts"
 
 export const SchedulerConfig = Config.all({
@@ -21,7 +23,10 @@ export const SchedulerConfig = Config.all({
   fxRefreshCron: cronConfig("TALLY_CRON_FX_REFRESH", "0 * * * *"),
   reconcileCron: cronConfig("TALLY_CRON_RECONCILE", "*/5 * * * *"),
   pruneCron: cronConfig("TALLY_CRON_IDEMPOTENCY_PRUNE", "17 * * * *"),
-  retentionHours: Config.Int("TALLY_IDEMPOTENCY_RETENTION_HOURS").pipe(Config.withDefault(24))
+  retentionHours: Config.Int("TALLY_IDEMPOTENCY_RETENTION_HOURS").pipe(Config.withDefault(24)),
+  jobRetentionCron: cronConfig("TALLY_CRON_JOB_RETENTION", "43 * * * *"),
+  jobRetentionHours: Config.Int("TALLY_JOB_RETENTION_HOURS").pipe(Config.withDefault(168)),
+  jobRetentionBatchMax: Config.Int("TALLY_JOB_RETENTION_BATCH_MAX").pipe(Config.withDefault(5000))
 })
 
 /** Forks every job; they stop when the layer's scope closes. */
@@ -32,25 +37,35 @@ export const JobsLive = Layer.effectDiscard(
       scheduled(expireHolds({ cron: config.expireCron, batchMax: config.expireBatchMax })),
       scheduled(fxRefresh({ cron: config.fxRefreshCron })),
       scheduled(reconcile({ cron: config.reconcileCron })),
-      scheduled(pruneIdempotency({ cron: config.pruneCron, retentionHours: config.retentionHours }))
+      scheduled(pruneIdempotency({ cron: config.pruneCron, retentionHours: config.retentionHours })),
+      scheduled(
+        pruneJobs({
+          cron: config.jobRetentionCron,
+          retentionHours: config.jobRetentionHours,
+          batchMax: config.jobRetentionBatchMax
+        })
+      )
     ]
     for (const job of jobs) yield* Effect.forkScoped(job)
-    yield* Effect.logInfo("scheduler started: expire-holds, fx-refresh, reconcile, prune-idempotency")
+    yield* Effect.logInfo("scheduler started: expire-holds, fx-refresh, reconcile, prune-idempotency, prune-jobs")
   })
 )
 
 /**
  * The scheduler with the services its jobs use; each cron tick runs on one instance of those sharing the database
- * (JobLock). Requires LedgerStore, PgClient and IdempotencyStore.
+ * (JobLock). Requires LedgerStore, JobStore, PgClient and IdempotencyStore.
  */
-export const SchedulerLive: Layer.Layer<never, Config.ConfigError, LedgerStore | PgClient.PgClient | IdempotencyStore> =
-  JobsLive.pipe(
-    Layer.provide(
-      Layer.mergeAll(
-        LedgerVerifier.layer,
-        Reconciler.layer,
-        JobLock.layer,
-        FxRefresher.layer.pipe(Layer.provide(FetchHttpClient.layer))
-      )
+export const SchedulerLive: Layer.Layer<
+  never,
+  Config.ConfigError,
+  LedgerStore | JobStore | PgClient.PgClient | IdempotencyStore
+> = JobsLive.pipe(
+  Layer.provide(
+    Layer.mergeAll(
+      LedgerVerifier.layer,
+      Reconciler.layer,
+      JobLock.layer,
+      FxRefresher.layer.pipe(Layer.provide(FetchHttpClient.layer))
     )
   )
+)

@@ -1,6 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { IdempotencyStore } from "@tally/adapters/postgres/IdempotencyStore"
+import * as PgJobStore from "@tally/adapters/postgres/PgJobStore"
 import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
 import { TestDatabase } from "@tally/adapters/test/support/TestDatabase"
 import { uuidv7 } from "@tally/adapters/Uuid"
@@ -118,9 +119,14 @@ const eventually = <A>(check: Effect.Effect<A, unknown, LedgerStore | PgClient.P
 const count = (query: string) =>
   Effect.flatMap(PgClient.PgClient, (sql) => sql.unsafe<{ n: number }>(query)).pipe(Effect.map((rows) => rows[0]!.n))
 
-layer(Layer.mergeAll(PgLedgerStore.layer, IdempotencyStore.layer).pipe(Layer.provideMerge(TestDatabase())), {
-  timeout: 60_000
-})("SchedulerLive", (it) => {
+layer(
+  Layer.mergeAll(PgLedgerStore.layer, PgJobStore.layer, IdempotencyStore.layer).pipe(
+    Layer.provideMerge(TestDatabase())
+  ),
+  {
+    timeout: 60_000
+  }
+)("SchedulerLive", (it) => {
   it.effect("loads FX rates at start, expires due holds each minute, reconciles every 5 minutes", () =>
     Effect.gen(function* () {
       const store = yield* LedgerStore
@@ -177,9 +183,14 @@ layer(Layer.mergeAll(PgLedgerStore.layer, IdempotencyStore.layer).pipe(Layer.pro
   )
 })
 
-layer(Layer.mergeAll(PgLedgerStore.layer, IdempotencyStore.layer).pipe(Layer.provideMerge(TestDatabase())), {
-  timeout: 60_000
-})("two schedulers on one database", (it) => {
+layer(
+  Layer.mergeAll(PgLedgerStore.layer, PgJobStore.layer, IdempotencyStore.layer).pipe(
+    Layer.provideMerge(TestDatabase())
+  ),
+  {
+    timeout: 60_000
+  }
+)("two schedulers on one database", (it) => {
   it.effect("each cron tick runs once across instances; the other instance counts it skipped", () =>
     Effect.gen(function* () {
       const before = {
