@@ -102,7 +102,9 @@ vi.mock("k6/crypto", () => ({
 
 vi.mock("k6/metrics", () => ({
   Counter: class {
-    constructor(readonly name: string) {
+    readonly name: string
+    constructor(name: string) {
+      this.name = name
       k6.counters.push(name)
     }
     add() {}
