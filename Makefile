@@ -11,7 +11,8 @@ node_modules/.tally-installed: package.json package-lock.json
 	# `npm ci`: exactly what package-lock.json pins, or a failure when the lock and package.json disagree (the
 	# Dockerfile runs the same with --omit=dev). Keep the lock complete for every platform: package.json pins npm
 	# (`packageManager`), and CI runs this on a fresh clone.
-	npm ci --no-audit --no-fund
+	# --prefer-offline: tarballs already in npm's cache are used without asking the registry (integrity-checked).
+	npm ci --prefer-offline --no-audit --no-fund
 	touch $@
 
 start: install
