@@ -215,6 +215,8 @@ describe("Dockerfile and .dockerignore", () => {
     expect(dockerfile).toMatch(/^RUN (--mount=\S+ )*npm ci\b/m)
     expect(dockerfile).toMatch(/^CMD .*node packages\/server\/src\/main\.ts migrate up.*main\.ts serve/m)
     expect(dockerfile).toMatch(/^EXPOSE 8080 9464$/m)
+    // the service's default is loopback; inside a container it must listen on the container's interface
+    expect(dockerfile).toMatch(/^\s*TALLY_HTTP_HOST=0\.0\.0\.0\b/m)
   })
 
   it("keeps dependencies, data and results out of the build context", () => {
