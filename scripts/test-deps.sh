@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Tools some tests use from Debian's packages, installed when missing and possible (root + apt-get):
-#   prometheus — the live dashboard test (skipped without it)
-# Never fails the build: a test that needs a missing tool skips with a message.
+# Tools some tests need from Debian's packages, installed when missing (root + apt-get):
+#   prometheus (with promtool) — dashboards.live.test.ts, the promtool check in assets.test.ts
+# No test skips for a missing tool: without them those tests fail. So under CI=true a failed install stops here;
+# elsewhere it warns and the tests say what is missing.
 set -u
 missing=()
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 ((${#missing[@]})) || exit 0
-if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "test-deps: missing ${missing[*]} (install with apt-get); the tests that need them will skip" >&2
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+give_up() {
+  echo "test-deps: $1; the tests that need ${missing[*]} will fail" >&2
+  [[ "${CI:-}" == "true" ]] && exit 1
   exit 0
+}
+if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+  give_up "missing ${missing[*]} and cannot install them here (needs root and apt-get)"
 fi
 echo "test-deps: installing ${missing[*]} from Debian's packages" >&2
 { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
-  >/dev/null 2>&1 || echo "test-deps: could not install ${missing[*]}; the tests that need them will skip" >&2
+  >/dev/null 2>&1 || give_up "could not install ${missing[*]}"
 exit 0

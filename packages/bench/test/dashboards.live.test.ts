@@ -1,5 +1,5 @@
 // Every Grafana dashboard query against a real Prometheus scraping a real Tally server under load. Needs the
-// `prometheus` binary (Debian: `apt-get install -y prometheus`); skipped with a message when it is missing.
+// `prometheus` binary (Debian's package, which scripts/test-deps.sh installs; PROMETHEUS_BIN overrides).
 // Loopback only; Prometheus gets a generated config and a temporary data directory, and is killed afterwards.
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -12,7 +12,6 @@ import { trackRpc } from "@tally/server/metrics/Rpc"
 import { ADMIN_KEY, TestServer } from "@tally/server/test/support/TestServer"
 import { Context, Effect, Layer, Schedule } from "effect"
 import { HttpServer } from "effect/http"
-import { describe, it } from "vitest"
 import { expandGrafanaVariables, loadDashboardQueries } from "./support/dashboards.ts"
 
 /**
@@ -220,63 +219,56 @@ const load = Effect.gen(function* () {
 
 const title = (q: { readonly uid: string; readonly panelTitle: string }) => `${q.uid} / ${q.panelTitle}`
 
-if (prometheusBinary === undefined) {
-  console.warn("dashboards.live.test.ts skipped: no prometheus binary (Debian: apt-get install -y prometheus)")
-  describe("dashboards against a live Prometheus", () => {
-    it.skip("skipped: no prometheus binary (Debian: apt-get install -y prometheus)", () => {})
-  })
-} else {
-  const binary = prometheusBinary
-  layer(TestApp, { excludeTestServices: true, timeout: 120_000 })("dashboards against a live Prometheus", (it) => {
-    it.effect(
-      "every dashboard query returns data, except the allow-listed features not built yet",
-      () =>
-        Effect.gen(function* () {
-          const { metricsPort } = yield* Urls
-          const prometheus = yield* startPrometheus(binary, metricsPort)
-          const scraped = (expr: string, expected: (value: number) => boolean) =>
-            query(prometheus, expr).pipe(
-              Effect.flatMap((r) =>
-                values(r).some(expected) ? Effect.void : Effect.fail(new Error(`waiting: ${expr}`))
-              ),
-              Effect.retry({ schedule: Schedule.spaced("250 millis"), times: 80 })
-            )
-          yield* scraped('up{job="tally"}', (up) => up === 1) // a first sample before the load
-          yield* load
-          // then wait until Prometheus has scraped the final request count
-          const text = yield* Effect.promise(() =>
-            fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text())
+layer(TestApp, { excludeTestServices: true, timeout: 120_000 })("dashboards against a live Prometheus", (it) => {
+  it.effect(
+    "every dashboard query returns data, except the allow-listed features not built yet",
+    () =>
+      Effect.gen(function* () {
+        const { metricsPort } = yield* Urls
+        if (prometheusBinary === undefined) {
+          return assert.fail("no prometheus binary: apt-get install -y prometheus (scripts/test-deps.sh does)")
+        }
+        const prometheus = yield* startPrometheus(prometheusBinary, metricsPort)
+        const scraped = (expr: string, expected: (value: number) => boolean) =>
+          query(prometheus, expr).pipe(
+            Effect.flatMap((r) =>
+              values(r).some(expected) ? Effect.void : Effect.fail(new Error(`waiting: ${expr}`))
+            ),
+            Effect.retry({ schedule: Schedule.spaced("250 millis"), times: 80 })
           )
-          const requests = [...text.matchAll(/^tally_http_requests_total\{.*\} (\d+)$/gm)].reduce(
-            (sum, m) => sum + Number(m[1]),
-            0
-          )
-          yield* scraped("sum(tally_http_requests_total)", (n) => n === requests)
+        yield* scraped('up{job="tally"}', (up) => up === 1) // a first sample before the load
+        yield* load
+        // then wait until Prometheus has scraped the final request count
+        const text = yield* Effect.promise(() => fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text()))
+        const requests = [...text.matchAll(/^tally_http_requests_total\{.*\} (\d+)$/gm)].reduce(
+          (sum, m) => sum + Number(m[1]),
+          0
+        )
+        yield* scraped("sum(tally_http_requests_total)", (n) => n === requests)
 
-          const queries = loadDashboardQueries()
-          assert.isAbove(queries.length, 20)
-          const allowed = new Set(NO_DATA_YET.map((entry) => entry.panel))
-          for (const entry of NO_DATA_YET) {
-            assert.isTrue(
-              queries.some((q) => title(q) === entry.panel),
-              `allow-list names a real panel: ${entry.panel}`
-            )
+        const queries = loadDashboardQueries()
+        assert.isAbove(queries.length, 20)
+        const allowed = new Set(NO_DATA_YET.map((entry) => entry.panel))
+        for (const entry of NO_DATA_YET) {
+          assert.isTrue(
+            queries.some((q) => title(q) === entry.panel),
+            `allow-list names a real panel: ${entry.panel}`
+          )
+        }
+        const noData: Array<string> = []
+        const nowHasData: Array<string> = []
+        for (const q of queries) {
+          const result = yield* query(prometheus, expandGrafanaVariables(q.expr))
+          assert.strictEqual(result.status, "success", `${title(q)} ${q.refId}: ${result.error ?? ""}\n${q.expr}`)
+          if (allowed.has(title(q))) {
+            if (hasData(result)) nowHasData.push(`${title(q)} ${q.refId}`)
+          } else if (!hasData(result)) {
+            noData.push(`${title(q)} ${q.refId}: ${q.expr}`)
           }
-          const noData: Array<string> = []
-          const nowHasData: Array<string> = []
-          for (const q of queries) {
-            const result = yield* query(prometheus, expandGrafanaVariables(q.expr))
-            assert.strictEqual(result.status, "success", `${title(q)} ${q.refId}: ${result.error ?? ""}\n${q.expr}`)
-            if (allowed.has(title(q))) {
-              if (hasData(result)) nowHasData.push(`${title(q)} ${q.refId}`)
-            } else if (!hasData(result)) {
-              noData.push(`${title(q)} ${q.refId}: ${q.expr}`)
-            }
-          }
-          assert.deepStrictEqual(noData, [], "dashboard queries without data")
-          assert.deepStrictEqual(nowHasData, [], "allow-listed panels that now have data: remove them from NO_DATA_YET")
-        }),
-      { timeout: 60_000 }
-    )
-  })
-}
+        }
+        assert.deepStrictEqual(noData, [], "dashboard queries without data")
+        assert.deepStrictEqual(nowHasData, [], "allow-listed panels that now have data: remove them from NO_DATA_YET")
+      }),
+    { timeout: 60_000 }
+  )
+})

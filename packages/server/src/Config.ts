@@ -15,7 +15,7 @@ export interface ServerConfigShape {
 
 export class ServerConfig extends Context.Service<ServerConfig, ServerConfigShape>()("tally/server/ServerConfig") {
   static readonly config = Config.all({
-    httpHost: Config.String("TALLY_HTTP_HOST").pipe(Config.withDefault("0.0.0.0")),
+    httpHost: Config.String("TALLY_HTTP_HOST").pipe(Config.withDefault("127.0.0.1")),
     httpPort: Config.Int("TALLY_HTTP_PORT").pipe(Config.withDefault(8080)),
     metricsPort: Config.Int("TALLY_METRICS_PORT").pipe(Config.withDefault(9464)),
     adminApiKey: Config.Redacted("TALLY_ADMIN_API_KEY").pipe(Config.option, Config.map(Option.getOrUndefined)),

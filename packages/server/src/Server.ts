@@ -1,6 +1,6 @@
 // Layer wiring: database → migrations + seeds → stores → HTTP. main.ts only picks which to launch.
 import { createServer } from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Database from "@tally/adapters/Database"
 import { defaultMigrationsDir, Migrator } from "@tally/adapters/Migrator"
 import { IdempotencyStore } from "@tally/adapters/postgres/IdempotencyStore"

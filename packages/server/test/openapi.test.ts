@@ -40,6 +40,32 @@ layer(TestServer(), { timeout: 60_000 })("OpenAPI", (it) => {
     })
   )
 
+  it.effect("declares the bearer key scheme, and every /v1 operation requires it (so /docs can send a key)", () =>
+    Effect.gen(function* () {
+      const doc = (yield* call("GET", "/openapi.json", { key: null })).body
+      const bearer = Object.entries(doc.components.securitySchemes as Record<string, { type: string; scheme?: string }>)
+        .filter(([, s]) => s.type === "http" && s.scheme?.toLowerCase() === "bearer")
+        .map(([name]) => name)
+      assert.lengthOf(bearer, 1)
+      const operations = Object.entries(doc.paths as Record<string, Record<string, { security?: unknown }>>).flatMap(
+        ([path, methods]) => Object.entries(methods).map(([method, op]) => ({ route: `${method} ${path}`, op }))
+      )
+      const secured = operations.filter(({ route }) => route.includes(" /v1/"))
+      assert.isAbove(secured.length, 10)
+      for (const { route, op } of secured) {
+        const requirements = (op.security ?? doc.security ?? []) as Array<Record<string, unknown>>
+        assert.isTrue(
+          requirements.some((r) => bearer[0]! in r),
+          `${route} references the bearer scheme`
+        )
+      }
+      // the probes stay open
+      for (const { route, op } of operations.filter(({ route }) => /^get \/(healthz|readyz)$/.test(route))) {
+        assert.deepStrictEqual(op.security ?? [], [], route)
+      }
+    })
+  )
+
   it.effect("/docs serves the interactive documentation", () =>
     Effect.gen(function* () {
       const reply = yield* call("GET", "/docs", { key: null })

@@ -26,12 +26,13 @@ const start = (env: Record<string, string>) => {
     stdio: ["ignore", "pipe", "pipe"]
   })
   let output = ""
-  child.stdout?.on("data", (c: Buffer) => {
+  // also to the console, which the test run routes to this file's log (printed when a test here fails)
+  const keep = (c: Buffer) => {
     output += c.toString()
-  })
-  child.stderr?.on("data", (c: Buffer) => {
-    output += c.toString()
-  })
+    console.log(c.toString().trimEnd())
+  }
+  child.stdout?.on("data", keep)
+  child.stderr?.on("data", keep)
   children.push(child)
   return { child, output: () => output }
 }

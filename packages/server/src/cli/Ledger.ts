@@ -1,50 +1,16 @@
-// `tally ledger verify`: checks the ledger's invariants in the database (docs/reference/ledger-verify.md),
-// prints every problem with its offending rows, and exits non-zero unless the ledger is clean.
-import * as Database from "@tally/adapters/Database"
-import { LedgerNotClean, LedgerVerifier, type VerifyReport } from "@tally/adapters/postgres/LedgerVerifier"
-import { Console, Effect, Layer } from "effect"
-import { CliError, Command, Flag } from "effect/cli"
-
-const VerifierOnDatabase = LedgerVerifier.layer.pipe(Layer.provide(Database.layer))
-
-const asJson = (report: VerifyReport) =>
-  JSON.stringify(
-    {
-      clean: report.problems.length === 0,
-      checkedAt: report.checkedAt,
-      imbalances: report.imbalances.map((i) => ({ currency: i.currency, imbalanceMinor: i.imbalanceMinor.toString() })),
-      problems: report.problems
-    },
-    null,
-    2
-  )
-
-const printText = (report: VerifyReport) =>
-  Effect.gen(function* () {
-    for (const problem of report.problems) {
-      yield* Console.log(`✗ ${problem.check}: ${problem.detail}`)
-      for (const row of problem.rows) yield* Console.log(`    ${JSON.stringify(row)}`)
-      if (problem.rows.length < problem.count) yield* Console.log(`    … ${problem.count - problem.rows.length} more`)
-    }
-    const imbalances = report.imbalances.map((i) => `${i.currency} ${i.imbalanceMinor}`).join(", ")
-    yield* Console.log(`imbalance per currency (minor units): ${imbalances === "" ? "none" : imbalances}`)
-    if (report.problems.length === 0) yield* Console.log("✓ ledger is clean")
-  })
-
-/** The command's work, apart from the database it runs against. */
-export const verifyLedger = Effect.fn("Ledger.verify")(function* (options: { readonly json: boolean }) {
-  const report = yield* (yield* LedgerVerifier).verify
-  yield* options.json ? Console.log(asJson(report)) : printText(report)
-  if (report.problems.length > 0) {
-    const cause = new LedgerNotClean({ checks: report.problems.map((p) => p.check) })
-    return yield* new CliError.UserError({ cause, userMessage: cause.message })
-  }
-})
+// `tally ledger verify`: checks the ledger's invariants in the database (docs/reference/ledger-verify.md).
+// The verifier and the database driver load only when the command runs (LedgerVerify.ts).
+import { Effect } from "effect"
+import { Command, Flag } from "effect/cli"
 
 const verify = Command.make(
   "verify",
   { json: Flag.Boolean("json").pipe(Flag.withDescription("Print the report as JSON"), Flag.withDefault(false)) },
-  ({ json }) => verifyLedger({ json }).pipe(Effect.provide(VerifierOnDatabase))
+  ({ json }) =>
+    Effect.flatMap(
+      Effect.promise(() => import("./LedgerVerify.ts")),
+      (m) => m.verifyLedger({ json }).pipe(Effect.provide(m.VerifierOnDatabase))
+    )
 ).pipe(
   Command.withDescription(
     "Check the ledger's invariants (balances = entries, holds, Σ per currency = 0, …); exit 1 unless clean"

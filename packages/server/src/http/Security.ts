@@ -1,5 +1,15 @@
 import { Layer } from "effect"
-import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
+import { HttpApiMiddleware, HttpApiSecurity, OpenApi } from "effect/http-api"
+
+/** Declared in /openapi.json (components.securitySchemes.bearer), so /docs offers "Authorize" for a key. */
+export const BearerApiKey = HttpApiSecurity.bearer.pipe(
+  HttpApiSecurity.annotate(
+    OpenApi.Description,
+    "A Tally API key: `authorization: Bearer <key>`. The admin key is TALLY_ADMIN_API_KEY (or .data/admin-api-key); " +
+      "POST /v1/api-keys issues owner keys."
+  ),
+  HttpApiSecurity.annotate(OpenApi.Format, "API key")
+)
 
 /**
  * Declares the bearer scheme (OpenAPI) on every endpoint whose operation needs a key. The key is checked by
@@ -7,7 +17,7 @@ import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
  */
 export class ApiKeyAuth extends HttpApiMiddleware.Service<ApiKeyAuth>()("tally/server/ApiKeyAuth", {
   requiredForClient: true,
-  security: { bearer: HttpApiSecurity.bearer }
+  security: { bearer: BearerApiKey }
 }) {}
 
 export const ApiKeyAuthLive = Layer.succeed(ApiKeyAuth, ApiKeyAuth.of({ bearer: (effect) => effect }))

@@ -1,6 +1,6 @@
 // A typed Tally client for TypeScript consumers and the CLI: `client.transfers.create({...})` returns the
 // transfer, or fails with the wire errors of operations/Errors.ts as values, or with `RpcClientError` (transport).
-import { NodeSocket } from "@effect/platform-node"
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { Effect, Layer, Redacted, type Scope } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
