@@ -7,8 +7,8 @@ import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { TicketCodes } from "@tally/domain/ports/TicketCodes"
 import { TicketingStore } from "@tally/domain/ports/TicketingStore"
 import type { EventId } from "@tally/domain/ticketing/Event"
-import { fold, recount, summarize } from "@tally/domain/ticketing/Rating"
 import { payerAmountMinor } from "@tally/domain/ticketing/Price"
+import { fold, recount, summarize } from "@tally/domain/ticketing/Rating"
 import type { ReservationId } from "@tally/domain/ticketing/Reservation"
 import * as Events from "@tally/domain/usecases/Events"
 import * as Ratings from "@tally/domain/usecases/Ratings"
@@ -259,8 +259,14 @@ export const ticketingContract = (it: It) => {
       const a = yield* buyer(eurWorld, 10_000n)
       const b = yield* buyer(eurWorld, 10_000n)
       const limits = yield* TicketingLimits
-      const ra = yield* Reservations.reserve({ id: rid(), eventId: e.id, payerAccountId: a.account.id, quantity: 2 }, null)
-      const rb = yield* Reservations.reserve({ id: rid(), eventId: e.id, payerAccountId: b.account.id, quantity: 3 }, null)
+      const ra = yield* Reservations.reserve(
+        { id: rid(), eventId: e.id, payerAccountId: a.account.id, quantity: 2 },
+        null
+      )
+      const rb = yield* Reservations.reserve(
+        { id: rid(), eventId: e.id, payerAccountId: b.account.id, quantity: 3 },
+        null
+      )
       yield* Reservations.confirm(rb.id, null)
       yield* TestClock.adjust(`${limits.ttlSeconds - 1} seconds`)
       assert.strictEqual(yield* Reservations.expireDue(), 0, "not due one second before the deadline")
@@ -288,7 +294,10 @@ export const ticketingContract = (it: It) => {
       const { event: e } = yield* event(5)
       const a = yield* buyer(eurWorld, 10_000n)
       const limits = yield* TicketingLimits
-      const r = yield* Reservations.reserve({ id: rid(), eventId: e.id, payerAccountId: a.account.id, quantity: 1 }, null)
+      const r = yield* Reservations.reserve(
+        { id: rid(), eventId: e.id, payerAccountId: a.account.id, quantity: 1 },
+        null
+      )
       yield* TestClock.adjust(`${limits.ttlSeconds} seconds`)
       assert.isAtLeast(yield* Transfers.expireDue(1000), 1)
       assert.isAtLeast(yield* Reservations.expireDue(), 1)
@@ -353,7 +362,10 @@ export const ticketingContract = (it: It) => {
       const holders = []
       for (let i = 0; i < 3; i++) {
         const b = yield* buyer(eurWorld, 1_000n)
-        const r = yield* Reservations.reserve({ id: rid(), eventId: e.id, payerAccountId: b.account.id, quantity: 1 }, null)
+        const r = yield* Reservations.reserve(
+          { id: rid(), eventId: e.id, payerAccountId: b.account.id, quantity: 1 },
+          null
+        )
         yield* Reservations.confirm(r.id, null)
         holders.push(b.ownerId)
       }
@@ -362,7 +374,10 @@ export const ticketingContract = (it: It) => {
         yield* code(Ratings.rate({ eventId: e.id, userId: outsider.ownerId, value: 5 })),
         "not_a_ticket_holder"
       )
-      assert.strictEqual(yield* code(Ratings.rate({ eventId: e.id, userId: holders[0]!, value: 6 })), "rating_out_of_range")
+      assert.strictEqual(
+        yield* code(Ratings.rate({ eventId: e.id, userId: holders[0]!, value: 6 })),
+        "rating_out_of_range"
+      )
       yield* Ratings.rate({ eventId: e.id, userId: holders[0]!, value: 5 })
       yield* Ratings.rate({ eventId: e.id, userId: holders[1]!, value: 2 })
       yield* Ratings.rate({ eventId: e.id, userId: holders[2]!, value: 4 })

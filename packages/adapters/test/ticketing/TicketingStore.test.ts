@@ -12,9 +12,10 @@ import { TestDatabase } from "../support/TestDatabase.ts"
 const support = Layer.mergeAll(Uuid.layer, TicketCodes.layer)
 
 describe("TicketingStore contract", () => {
-  layer(
-    MemoryTicketingStore.layer.pipe(Layer.provideMerge(MemoryLedgerStore.layer), Layer.provideMerge(support))
-  )("in memory", ticketingContract)
+  layer(MemoryTicketingStore.layer.pipe(Layer.provideMerge(MemoryLedgerStore.layer), Layer.provideMerge(support)))(
+    "in memory",
+    ticketingContract
+  )
   layer(
     PgTicketingStore.layer.pipe(
       Layer.provideMerge(PgLedgerStore.layer),

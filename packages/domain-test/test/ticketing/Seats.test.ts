@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
 import { AccountId } from "../../../domain/src/Account.ts"
+import { TransferId } from "../../../domain/src/Transfer.ts"
 import { changeSeats, free, isConsistent, type Seats } from "../../../domain/src/ticketing/Event.ts"
 import {
   decide,
@@ -9,7 +10,6 @@ import {
   type ReservationAction,
   ReservationId
 } from "../../../domain/src/ticketing/Reservation.ts"
-import { TransferId } from "../../../domain/src/Transfer.ts"
 import { later, now, uuid } from "../fixtures.ts"
 
 const reservation = (n: number, quantity: number, at = now, ttlSeconds = 900): Reservation => ({
