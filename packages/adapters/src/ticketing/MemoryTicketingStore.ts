@@ -1,12 +1,18 @@
 // The in-memory twin of PgTicketingStore (same contract, test/contract/TicketingStoreContract.ts). It runs
 // inside the in-memory LedgerStore's transactions (one permit) and restores its own snapshot on failure.
-import { LedgerStore } from "@tally/domain/ports/LedgerStore"
-import { type SettleReservation, type TakeSeats, TicketingStore } from "@tally/domain/ports/TicketingStore"
+import { InvalidCursor, LedgerStore } from "@tally/domain/ports/LedgerStore"
+import {
+  type ListEvents,
+  type SettleReservation,
+  type TakeSeats,
+  TicketingStore
+} from "@tally/domain/ports/TicketingStore"
 import { changeSeats, type Event, type EventId } from "@tally/domain/ticketing/Event"
 import { empty, type Histogram, type RatingEvent } from "@tally/domain/ticketing/Rating"
 import type { HolderId, Reservation, ReservationId } from "@tally/domain/ticketing/Reservation"
 import type { Ticket } from "@tally/domain/ticketing/Ticket"
 import { DateTime, Effect, Exit, Layer, Option } from "effect"
+import { decodeEventCursor, encodeEventCursor } from "./TicketingRows.ts"
 
 interface State {
   events: Map<EventId, Event>
@@ -59,6 +65,37 @@ export const make = Effect.gen(function* () {
     })
 
   const getEvent = (id: EventId) => Effect.sync(() => Option.fromNullishOr(state.events.get(id)))
+
+  const listEvents = (query: ListEvents) =>
+    Effect.gen(function* () {
+      const after = query.cursor === null ? undefined : decodeEventCursor(query.cursor)
+      if (query.cursor !== null && after === undefined) return yield* new InvalidCursor({ cursor: query.cursor })
+      const key = (e: Event) => [ms(e.startsAt), e.id] as const
+      const matching = [...state.events.values()]
+        .filter(
+          (e) =>
+            (query.startingAfter === null ||
+              (e.status === "scheduled" && ms(e.startsAt) > query.startingAfter.getTime())) &&
+            (query.organizerAccountId === null || e.organizerAccountId === query.organizerAccountId) &&
+            (after === undefined ||
+              ms(e.startsAt) > after.startsAt.getTime() ||
+              (ms(e.startsAt) === after.startsAt.getTime() && e.id > after.id))
+        )
+        .sort((a, b) => {
+          const [ta, ia] = key(a)
+          const [tb, ib] = key(b)
+          return ta - tb || (ia < ib ? -1 : ia > ib ? 1 : 0)
+        })
+      const page = matching.slice(0, query.limit)
+      const last = page.at(-1)
+      return {
+        items: page,
+        nextCursor:
+          matching.length > query.limit && last !== undefined
+            ? encodeEventCursor(DateTime.toDateUtc(last.startsAt), last.id)
+            : null
+      }
+    })
 
   const markEventCancelled = (id: EventId, at: Date) =>
     Effect.sync(() => {
@@ -180,6 +217,7 @@ export const make = Effect.gen(function* () {
     transact,
     createEvent,
     getEvent,
+    listEvents,
     markEventCancelled,
     takeSeats,
     getReservation,

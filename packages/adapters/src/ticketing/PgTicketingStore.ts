@@ -2,8 +2,13 @@
 // the hot row of a popular event: it is changed by exactly one statement per transaction, the last before the
 // ledger write and COMMIT, so its lock is held briefly (docs/adr/0021-seat-counting.md).
 import { PgClient } from "@effect/sql-pg"
-import { LedgerStore } from "@tally/domain/ports/LedgerStore"
-import { type SettleReservation, type TakeSeats, TicketingStore } from "@tally/domain/ports/TicketingStore"
+import { InvalidCursor, LedgerStore } from "@tally/domain/ports/LedgerStore"
+import {
+  type ListEvents,
+  type SettleReservation,
+  type TakeSeats,
+  TicketingStore
+} from "@tally/domain/ports/TicketingStore"
 import type { Event, EventId } from "@tally/domain/ticketing/Event"
 import type { Histogram, RatingEvent, RatingValue } from "@tally/domain/ticketing/Rating"
 import type { HolderId, ReservationId } from "@tally/domain/ticketing/Reservation"
@@ -11,7 +16,9 @@ import { DateTime, Effect, Layer, Option } from "effect"
 import { unavailable } from "../postgres/PgLedgerStore.ts"
 import { toDate } from "../postgres/Rows.ts"
 import {
+  decodeEventCursor,
   type EventRow,
+  encodeEventCursor,
   eventColumns,
   type HistogramRow,
   type RatingEventRow,
@@ -48,6 +55,23 @@ export const make = Effect.gen(function* () {
       Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), toEvent)),
       Effect.mapError(unavailable)
     )
+
+  const listEvents = (query: ListEvents) =>
+    Effect.gen(function* () {
+      const after = query.cursor === null ? undefined : decodeEventCursor(query.cursor)
+      if (query.cursor !== null && after === undefined) return yield* new InvalidCursor({ cursor: query.cursor })
+      const rows = yield* sql<EventRow>`SELECT ${sql.literal(eventColumns)} FROM events
+        WHERE ${query.startingAfter === null ? sql`true` : sql`status = 'scheduled' AND starts_at > ${query.startingAfter}`}
+          AND ${query.organizerAccountId === null ? sql`true` : sql`organizer_account_id = ${query.organizerAccountId}`}
+          AND ${after === undefined ? sql`true` : sql`(starts_at, id) > (${after.startsAt}, ${after.id}::uuid)`}
+        ORDER BY starts_at, id LIMIT ${query.limit + 1}`.pipe(Effect.mapError(unavailable))
+      const page = rows.slice(0, query.limit)
+      const last = page.at(-1)
+      return {
+        items: page.map(toEvent),
+        nextCursor: rows.length > query.limit && last !== undefined ? encodeEventCursor(last.starts_at, last.id) : null
+      }
+    })
 
   const markEventCancelled = (id: EventId, at: Date) =>
     sql`UPDATE events SET status = 'cancelled', updated_at = ${at} WHERE id = ${id} AND status = 'scheduled'
@@ -255,6 +279,7 @@ export const make = Effect.gen(function* () {
     transact: ledger.transact,
     createEvent,
     getEvent,
+    listEvents,
     markEventCancelled,
     takeSeats,
     getReservation,

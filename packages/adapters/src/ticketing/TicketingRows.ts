@@ -142,3 +142,16 @@ export const seatDeltas = (change: SeatChange): readonly [number, number] => {
       return [0, -q]
   }
 }
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** Keyset cursor over (starts_at, id) of events; undefined when it is not one this store issued. */
+export const encodeEventCursor = (startsAt: Date, id: string) =>
+  Buffer.from(`e|${startsAt.toISOString()}|${id}`, "utf8").toString("base64url")
+
+export const decodeEventCursor = (cursor: string): { startsAt: Date; id: string } | undefined => {
+  const [tag, iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|")
+  if (tag !== "e" || iso === undefined || id === undefined || !uuidPattern.test(id)) return undefined
+  const startsAt = new Date(iso)
+  return Number.isNaN(startsAt.getTime()) ? undefined : { startsAt, id }
+}

@@ -103,6 +103,46 @@ export const ticketingContract = (it: It) => {
     })
   )
 
+  it.effect("lists events by start time, page by page, filtered by organizer and upcoming", () =>
+    Effect.gen(function* () {
+      const organizerOwner = yield* owner("organizer")
+      const organizer = yield* openAt("EUR", { ownerId: organizerOwner })
+      const now = yield* DateTime.now
+      const made = []
+      for (const hours of [5, 1, 3, 2, 4]) {
+        made.push(
+          yield* Events.create(
+            {
+              id: uuidv7() as EventId,
+              organizerAccountId: organizer.id,
+              title: `in ${hours} h`,
+              startsAt: DateTime.add(now, { hours }),
+              capacity: 10,
+              priceMinor: 100n
+            },
+            organizerOwner
+          )
+        )
+      }
+      yield* Events.cancel(made[3]!.id, organizerOwner) // the one in 2 h
+      const titles = (page: { items: ReadonlyArray<{ title: string }> }) => page.items.map((e) => e.title)
+      const all = { organizerAccountId: organizer.id, upcoming: false, limit: 2 }
+      const p1 = yield* Events.list({ ...all, cursor: null })
+      const p2 = yield* Events.list({ ...all, cursor: p1.nextCursor })
+      const p3 = yield* Events.list({ ...all, cursor: p2.nextCursor })
+      assert.deepStrictEqual(
+        [titles(p1), titles(p2), titles(p3)],
+        [["in 1 h", "in 2 h"], ["in 3 h", "in 4 h"], ["in 5 h"]]
+      )
+      assert.isNull(p3.nextCursor)
+      yield* TestClock.adjust("90 minutes")
+      const upcoming = yield* Events.list({ ...all, upcoming: true, limit: 10, cursor: null })
+      assert.deepStrictEqual(titles(upcoming), ["in 3 h", "in 4 h", "in 5 h"])
+      const bad = yield* Effect.flip(Events.list({ ...all, cursor: "bm90LWEtY3Vyc29y" }))
+      assert.strictEqual(bad._tag, "InvalidCursor")
+    })
+  )
+
   it.effect("a reservation takes the seats and holds price × quantity on the payer, in one step", () =>
     Effect.gen(function* () {
       const { eurWorld } = yield* world

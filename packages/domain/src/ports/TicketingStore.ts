@@ -1,8 +1,10 @@
 import { Context, type Effect, type Option } from "effect"
+import type { AccountId } from "../Account.ts"
 import type { Event, EventId, SeatChange } from "../ticketing/Event.ts"
 import type { Histogram, RatingEvent, RatingValue } from "../ticketing/Rating.ts"
 import type { HolderId, Reservation, ReservationId } from "../ticketing/Reservation.ts"
 import type { Ticket } from "../ticketing/Ticket.ts"
+import type { InvalidCursor, Page } from "./LedgerStore.ts"
 import type { StoreUnavailable } from "./StoreError.ts"
 
 /** Why the seats could not be taken; the reservation is then not stored either. */
@@ -31,6 +33,14 @@ export interface SettleReservation {
   readonly tickets: ReadonlyArray<Ticket>
 }
 
+export interface ListEvents {
+  /** Only scheduled events starting after this instant (the "upcoming" filter); null = every event. */
+  readonly startingAfter: Date | null
+  readonly organizerAccountId: AccountId | null
+  readonly cursor: string | null
+  readonly limit: number
+}
+
 /**
  * Events, reservations, tickets and ratings. Every method may run inside `transact`, which is the ledger's
  * transaction: a reservation's seats and its hold commit or roll back together.
@@ -43,6 +53,8 @@ export class TicketingStore extends Context.Service<
 
     readonly createEvent: (event: Event) => Effect.Effect<Event, StoreUnavailable>
     readonly getEvent: (id: EventId) => Effect.Effect<Option.Option<Event>, StoreUnavailable>
+    /** Events by start time (then id), a page at a time. */
+    readonly listEvents: (query: ListEvents) => Effect.Effect<Page<Event>, StoreUnavailable | InvalidCursor>
     /** scheduled → cancelled; false when the event was already cancelled (or does not exist). */
     readonly markEventCancelled: (id: EventId, at: Date) => Effect.Effect<boolean, StoreUnavailable>
 

@@ -2,7 +2,7 @@
 import { DateTime, Effect, Option } from "effect"
 import type { OwnerId } from "../Account.ts"
 import { LedgerStore } from "../ports/LedgerStore.ts"
-import { TicketingStore } from "../ports/TicketingStore.ts"
+import { type ListEvents, TicketingStore } from "../ports/TicketingStore.ts"
 import { type EventId, type NewEvent, openEvent } from "../ticketing/Event.ts"
 import type { ReservationId } from "../ticketing/Reservation.ts"
 import * as Reservations from "./Reservations.ts"
@@ -28,6 +28,19 @@ export const get = Effect.fn("Events.get")(function* (id: EventId) {
   const event = Option.getOrUndefined(yield* (yield* TicketingStore).getEvent(id))
   if (event === undefined) return yield* refuse("event_not_found", id)
   return event
+})
+
+/** Events a page at a time; `upcoming` = scheduled and starting after now. Events are public (no viewer filter). */
+export const list = Effect.fn("Events.list")(function* (
+  query: Omit<ListEvents, "startingAfter"> & { readonly upcoming: boolean }
+) {
+  const now = yield* DateTime.now
+  return yield* (yield* TicketingStore).listEvents({
+    startingAfter: query.upcoming ? DateTime.toDateUtc(now) : null,
+    organizerAccountId: query.organizerAccountId,
+    cursor: query.cursor,
+    limit: query.limit
+  })
 })
 
 export interface Cancellation {
