@@ -97,6 +97,15 @@ export const make = Effect.gen(function* () {
       }
     })
 
+  const updateEvent = (event: Event) =>
+    Effect.sync(() => {
+      const stored = state.events.get(event.id)
+      if (stored === undefined || stored.status !== "scheduled") return "event_cancelled" as const
+      if (stored.seats.held + stored.seats.sold > event.seats.capacity) return "capacity_below_taken" as const
+      state.events.set(event.id, { ...event, seats: { ...stored.seats, capacity: event.seats.capacity } })
+      return "updated" as const
+    })
+
   const markEventCancelled = (id: EventId, at: Date) =>
     Effect.sync(() => {
       const event = state.events.get(id)
@@ -168,6 +177,15 @@ export const make = Effect.gen(function* () {
   const listTickets = (reservationId: ReservationId) =>
     Effect.sync(() => state.tickets.filter((t) => t.reservationId === reservationId).sort((a, b) => a.seat - b.seat))
 
+  const findTicket = (verificationCode: string) =>
+    Effect.sync(() => {
+      const ticket = state.tickets.find((t) => t.verificationCode === verificationCode)
+      const reservation = ticket === undefined ? undefined : state.reservations.get(ticket.reservationId)
+      return ticket === undefined || reservation === undefined
+        ? Option.none()
+        : Option.some({ ticket, status: reservation.status })
+    })
+
   const seatsHeld = (holderId: HolderId) => Effect.sync(() => state.holders.get(holderId) ?? 0)
 
   const isTicketHolder = (eventId: EventId, userId: HolderId) =>
@@ -218,6 +236,7 @@ export const make = Effect.gen(function* () {
     createEvent,
     getEvent,
     listEvents,
+    updateEvent,
     markEventCancelled,
     takeSeats,
     getReservation,
@@ -226,6 +245,7 @@ export const make = Effect.gen(function* () {
     dueReservations,
     openReservations,
     listTickets,
+    findTicket,
     seatsHeld,
     isTicketHolder,
     lockHistogram,

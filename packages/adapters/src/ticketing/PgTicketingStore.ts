@@ -11,7 +11,7 @@ import {
 } from "@tally/domain/ports/TicketingStore"
 import type { Event, EventId } from "@tally/domain/ticketing/Event"
 import type { Histogram, RatingEvent, RatingValue } from "@tally/domain/ticketing/Rating"
-import type { HolderId, ReservationId } from "@tally/domain/ticketing/Reservation"
+import type { HolderId, ReservationId, ReservationStatus } from "@tally/domain/ticketing/Reservation"
 import { DateTime, Effect, Layer, Option } from "effect"
 import { unavailable } from "../postgres/PgLedgerStore.ts"
 import { toDate } from "../postgres/Rows.ts"
@@ -72,6 +72,25 @@ export const make = Effect.gen(function* () {
         nextCursor: rows.length > query.limit && last !== undefined ? encodeEventCursor(last.starts_at, last.id) : null
       }
     })
+
+  const updateEvent = (event: Event) =>
+    sql<{ updated: number; status: string | null; taken: number | null }>`
+      WITH u AS (
+        UPDATE events SET title = ${event.title}, starts_at = ${toDate(event.startsAt)}, capacity = ${event.seats.capacity},
+          price = ${event.priceMinor}, updated_at = ${toDate(event.updatedAt)}
+        WHERE id = ${event.id} AND status = 'scheduled' AND held + sold <= ${event.seats.capacity}
+        RETURNING id
+      )
+      SELECT (SELECT count(*) FROM u)::int AS updated, status, held + sold AS taken FROM events WHERE id = ${event.id}`.pipe(
+      Effect.map(([row]) =>
+        row !== undefined && row.updated === 1
+          ? ("updated" as const)
+          : row?.status === "cancelled"
+            ? ("event_cancelled" as const)
+            : ("capacity_below_taken" as const)
+      ),
+      Effect.mapError(unavailable)
+    )
 
   const markEventCancelled = (id: EventId, at: Date) =>
     sql`UPDATE events SET status = 'cancelled', updated_at = ${at} WHERE id = ${id} AND status = 'scheduled'
@@ -197,6 +216,19 @@ export const make = Effect.gen(function* () {
       Effect.mapError(unavailable)
     )
 
+  const findTicket = (verificationCode: string) =>
+    sql<TicketRow & { status: string }>`SELECT t.id, t.reservation_id, t.event_id, t.holder_id, t.seat,
+        t.verification_code, t.issued_at, r.status
+      FROM tickets t JOIN reservations r ON r.id = t.reservation_id WHERE t.verification_code = ${verificationCode}`.pipe(
+      Effect.map((rows) =>
+        Option.map(Option.fromNullishOr(rows[0]), (row) => ({
+          ticket: toTicket(row),
+          status: row.status as ReservationStatus
+        }))
+      ),
+      Effect.mapError(unavailable)
+    )
+
   const seatsHeld = (holderId: HolderId) =>
     sql<{ seats_held: number }>`SELECT seats_held FROM seat_holders WHERE holder_id = ${holderId}`.pipe(
       Effect.map((rows) => Number(rows[0]?.seats_held ?? 0)),
@@ -280,6 +312,7 @@ export const make = Effect.gen(function* () {
     createEvent,
     getEvent,
     listEvents,
+    updateEvent,
     markEventCancelled,
     takeSeats,
     getReservation,
@@ -288,6 +321,7 @@ export const make = Effect.gen(function* () {
     dueReservations,
     openReservations,
     listTickets,
+    findTicket,
     seatsHeld,
     isTicketHolder,
     lockHistogram,

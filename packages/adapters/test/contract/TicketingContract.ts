@@ -14,6 +14,7 @@ import * as Events from "@tally/domain/usecases/Events"
 import * as Ratings from "@tally/domain/usecases/Ratings"
 import * as Reservations from "@tally/domain/usecases/Reservations"
 import { TicketingLimits, type TicketingRefused } from "@tally/domain/usecases/Ticketing"
+import * as Tickets from "@tally/domain/usecases/Tickets"
 import * as Transfers from "@tally/domain/usecases/Transfers"
 import { DateTime, Effect, Option } from "effect"
 import { TestClock } from "effect/testing"
@@ -140,6 +141,48 @@ export const ticketingContract = (it: It) => {
       assert.deepStrictEqual(titles(upcoming), ["in 3 h", "in 4 h", "in 5 h"])
       const bad = yield* Effect.flip(Events.list({ ...all, cursor: "bm90LWEtY3Vyc29y" }))
       assert.strictEqual(bad._tag, "InvalidCursor")
+    })
+  )
+
+  it.effect("the organizer changes an event; capacity never below what is taken; nobody else may", () =>
+    Effect.gen(function* () {
+      const { eurWorld } = yield* world
+      const { event: e, organizerOwner } = yield* event(10)
+      const b = yield* buyer(eurWorld, 100_000n)
+      yield* Reservations.reserve({ id: rid(), eventId: e.id, payerAccountId: b.account.id, quantity: 4 }, b.ownerId)
+      const changed = yield* Events.update(
+        e.id,
+        { title: "Effect Days II", capacity: 4, priceMinor: 3_000n },
+        organizerOwner
+      )
+      assert.strictEqual(changed.title, "Effect Days II")
+      assert.deepStrictEqual(yield* seats(e.id), { capacity: 4, held: 4, sold: 0 })
+      assert.strictEqual((yield* Events.get(e.id)).priceMinor, 3_000n)
+      assert.strictEqual(yield* code(Events.update(e.id, { capacity: 3 }, organizerOwner)), "capacity_below_taken")
+      assert.strictEqual(yield* code(Events.update(e.id, { title: " " }, organizerOwner)), "invalid_event_title")
+      assert.strictEqual(yield* code(Events.update(e.id, { capacity: 20 }, b.ownerId)), "not_event_organizer")
+      yield* Events.update(e.id, { capacity: 20 }, null)
+      assert.deepStrictEqual(yield* seats(e.id), { capacity: 20, held: 4, sold: 0 })
+      yield* Events.cancel(e.id, null)
+      assert.strictEqual(yield* code(Events.update(e.id, { capacity: 30 }, null)), "event_cancelled")
+    })
+  )
+
+  it.effect("a ticket verifies by its code while its reservation stands, and not after a refund", () =>
+    Effect.gen(function* () {
+      const { eurWorld } = yield* world
+      const { event: e } = yield* event(10)
+      const b = yield* buyer(eurWorld, 100_000n)
+      const r = yield* Reservations.reserve(
+        { id: rid(), eventId: e.id, payerAccountId: b.account.id, quantity: 1 },
+        b.ownerId
+      )
+      const { tickets } = yield* Reservations.confirm(r.id, b.ownerId)
+      const ticket = tickets[0]!
+      assert.deepStrictEqual(yield* Tickets.verify(ticket.verificationCode), { ticket, valid: true })
+      yield* Events.cancel(e.id, null)
+      assert.isFalse((yield* Tickets.verify(ticket.verificationCode)).valid)
+      assert.strictEqual(yield* code(Tickets.verify("NOPE-NOPE-NOPE-NOPE")), "ticket_not_found")
     })
   )
 

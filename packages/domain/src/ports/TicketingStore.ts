@@ -2,7 +2,7 @@ import { Context, type Effect, type Option } from "effect"
 import type { AccountId } from "../Account.ts"
 import type { Event, EventId, SeatChange } from "../ticketing/Event.ts"
 import type { Histogram, RatingEvent, RatingValue } from "../ticketing/Rating.ts"
-import type { HolderId, Reservation, ReservationId } from "../ticketing/Reservation.ts"
+import type { HolderId, Reservation, ReservationId, ReservationStatus } from "../ticketing/Reservation.ts"
 import type { Ticket } from "../ticketing/Ticket.ts"
 import type { InvalidCursor, Page } from "./LedgerStore.ts"
 import type { StoreUnavailable } from "./StoreError.ts"
@@ -55,6 +55,13 @@ export class TicketingStore extends Context.Service<
     readonly getEvent: (id: EventId) => Effect.Effect<Option.Option<Event>, StoreUnavailable>
     /** Events by start time (then id), a page at a time. */
     readonly listEvents: (query: ListEvents) => Effect.Effect<Page<Event>, StoreUnavailable | InvalidCursor>
+    /**
+     * Writes the organizer's change (title, start, capacity, price) unless the event was cancelled meanwhile or
+     * the new capacity is below what is held + sold now (both re-checked by the UPDATE itself).
+     */
+    readonly updateEvent: (
+      event: Event
+    ) => Effect.Effect<"updated" | "event_cancelled" | "capacity_below_taken", StoreUnavailable>
     /** scheduled → cancelled; false when the event was already cancelled (or does not exist). */
     readonly markEventCancelled: (id: EventId, at: Date) => Effect.Effect<boolean, StoreUnavailable>
 
@@ -81,6 +88,10 @@ export class TicketingStore extends Context.Service<
       limit: number
     ) => Effect.Effect<ReadonlyArray<ReservationId>, StoreUnavailable>
     readonly listTickets: (reservationId: ReservationId) => Effect.Effect<ReadonlyArray<Ticket>, StoreUnavailable>
+    /** The ticket with this verification code and the status of its reservation. */
+    readonly findTicket: (
+      verificationCode: string
+    ) => Effect.Effect<Option.Option<{ readonly ticket: Ticket; readonly status: ReservationStatus }>, StoreUnavailable>
     /** Seats the holder holds right now (held reservations, every event). */
     readonly seatsHeld: (holderId: HolderId) => Effect.Effect<number, StoreUnavailable>
 

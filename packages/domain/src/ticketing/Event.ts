@@ -102,3 +102,27 @@ export const openEvent = (input: NewEvent, currency: CurrencyCode, now: DateTime
     updatedAt: now
   }
 }
+
+export interface EventChange {
+  readonly title?: string | undefined
+  readonly startsAt?: DateTime.Utc | undefined
+  readonly capacity?: number | undefined
+  /** Applies to reservations made from now on; existing holds keep the price they were made at. */
+  readonly priceMinor?: bigint | undefined
+}
+
+export type EventChangeProblem = NewEventProblem | "cancelled" | "capacity_below_taken"
+
+/** The organizer's change to a scheduled event; capacity may not drop below the seats held or sold. */
+export const changeEvent = (event: Event, change: EventChange, now: DateTime.Utc): Event | EventChangeProblem => {
+  if (event.status === "cancelled") return "cancelled"
+  const title = change.title === undefined ? event.title : change.title.trim()
+  if (title.length === 0 || title.length > titleLengthMax) return "title"
+  const capacity = change.capacity ?? event.seats.capacity
+  if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > capacityMax) return "capacity"
+  const priceMinor = change.priceMinor ?? event.priceMinor
+  if (priceMinor <= 0n) return "price"
+  const seats = { ...event.seats, capacity }
+  if (!isConsistent(seats)) return "capacity_below_taken"
+  return { ...event, title, startsAt: change.startsAt ?? event.startsAt, priceMinor, seats, updatedAt: now }
+}

@@ -13,6 +13,7 @@ export const ticketingCodes = [
   ["event_not_found", "no event has the given id (or the caller may not see it)"],
   ["not_event_organizer", "only the organizer (the owner of the organizer account) or the admin may do this"],
   ["event_cancelled", "the event was cancelled"],
+  ["capacity_below_taken", "change only: the new capacity is below the seats already held or sold"],
   ["event_already_started", "the event's start time has passed"],
   ["quantity_must_be_positive", "the number of seats is not a whole number of at least 1"],
   ["quantity_exceeds_capacity", "more seats were asked for than the event has"],
@@ -26,6 +27,7 @@ export const ticketingCodes = [
   ["reservation_already_refunded", "the reservation was refunded (its event was cancelled)"],
   ["reservation_expired", "the reservation expired (or is due to: expiresAt is not after now)"],
   ["reservation_not_expired", "expire only: the reservation's expiresAt is still in the future"],
+  ["ticket_not_found", "verify only: no ticket has the given verification code"],
   ["rating_out_of_range", "a rating is a whole number from 1 to 5"],
   ["not_a_ticket_holder", "only a holder of a confirmed ticket for the event may rate it"]
 ] as const

@@ -1,9 +1,9 @@
 // Events: create, read, cancel (void every open hold, refund every confirmed ticket: ordinary transfers).
 import { DateTime, Effect, Option } from "effect"
-import type { OwnerId } from "../Account.ts"
+import type { AccountId, OwnerId } from "../Account.ts"
 import { LedgerStore } from "../ports/LedgerStore.ts"
 import { type ListEvents, TicketingStore } from "../ports/TicketingStore.ts"
-import { type EventId, type NewEvent, openEvent } from "../ticketing/Event.ts"
+import { changeEvent, type EventChange, type EventId, type NewEvent, openEvent } from "../ticketing/Event.ts"
 import type { ReservationId } from "../ticketing/Reservation.ts"
 import * as Reservations from "./Reservations.ts"
 import { TicketingLimits, TicketingRefused } from "./Ticketing.ts"
@@ -43,6 +43,42 @@ export const list = Effect.fn("Events.list")(function* (
   })
 })
 
+/** Only the organizer (the owner of the organizer account) or the admin (viewer null) may change or cancel. */
+const organizerOnly = (organizerAccountId: AccountId, id: string, viewer: OwnerId | null) =>
+  Effect.gen(function* () {
+    if (viewer === null) return
+    const organizer = Option.getOrUndefined(yield* (yield* LedgerStore).getAccount(organizerAccountId))
+    if (organizer?.ownerId !== viewer) return yield* refuse("not_event_organizer", id)
+  })
+
+/** Changes title, start time, capacity or price of a scheduled event. */
+export const update = Effect.fn("Events.update")(function* (id: EventId, change: EventChange, viewer: OwnerId | null) {
+  const tickets = yield* TicketingStore
+  return yield* tickets.transact(
+    Effect.gen(function* () {
+      const now = yield* DateTime.now
+      const event = Option.getOrUndefined(yield* tickets.getEvent(id))
+      if (event === undefined) return yield* refuse("event_not_found", id)
+      yield* organizerOnly(event.organizerAccountId, id, viewer)
+      const changed = changeEvent(event, change, now)
+      if (typeof changed === "string") {
+        return yield* refuse(
+          changed === "cancelled"
+            ? "event_cancelled"
+            : changed === "capacity_below_taken"
+              ? changed
+              : `invalid_event_${changed}`,
+          id
+        )
+      }
+      // the snapshot may be stale by now: the UPDATE re-checks status and held + sold against the new capacity
+      const written = yield* tickets.updateEvent(changed)
+      if (written !== "updated") return yield* refuse(written, id)
+      return changed
+    })
+  )
+})
+
 export interface Cancellation {
   readonly voided: number
   readonly refunded: number
@@ -57,14 +93,10 @@ export interface Cancellation {
  */
 export const cancel = Effect.fn("Events.cancel")(function* (id: EventId, viewer: OwnerId | null) {
   const tickets = yield* TicketingStore
-  const ledger = yield* LedgerStore
   const limits = yield* TicketingLimits
   const event = Option.getOrUndefined(yield* tickets.getEvent(id))
   if (event === undefined) return yield* refuse("event_not_found", id)
-  if (viewer !== null) {
-    const organizer = Option.getOrUndefined(yield* ledger.getAccount(event.organizerAccountId))
-    if (organizer?.ownerId !== viewer) return yield* refuse("not_event_organizer", id)
-  }
+  yield* organizerOnly(event.organizerAccountId, id, viewer)
   const now = yield* DateTime.now
   // after this commits no seat can be taken or confirmed (both require status 'scheduled'), so one pass suffices
   yield* tickets.transact(tickets.markEventCancelled(id, DateTime.toDateUtc(now)))
