@@ -102,14 +102,14 @@ export const make = Effect.gen(function* () {
   const takeSeats = ({ reservation: r, seatsHeldMax }: TakeSeats) =>
     sql<{ seat: number; cap: number; ins: number; status: string | null }>`
       WITH seat AS (
-        UPDATE events SET held = held + ${r.quantity}, updated_at = ${toDate(r.createdAt)}
-        WHERE id = ${r.eventId} AND status = 'scheduled' AND held + sold + ${r.quantity} <= capacity
+        UPDATE events SET held = held + ${r.quantity}::int, updated_at = ${toDate(r.createdAt)}
+        WHERE id = ${r.eventId} AND status = 'scheduled' AND held + sold + ${r.quantity}::int <= capacity
         RETURNING id
       ), cap AS (
         INSERT INTO seat_holders (holder_id, seats_held)
-        SELECT ${r.holderId}::uuid, ${r.quantity}::int WHERE EXISTS (SELECT 1 FROM seat) AND ${r.quantity} <= ${seatsHeldMax}
+        SELECT ${r.holderId}::uuid, ${r.quantity}::int WHERE EXISTS (SELECT 1 FROM seat) AND ${r.quantity}::int <= ${seatsHeldMax}::int
         ON CONFLICT (holder_id) DO UPDATE SET seats_held = seat_holders.seats_held + excluded.seats_held
-          WHERE seat_holders.seats_held + excluded.seats_held <= ${seatsHeldMax}
+          WHERE seat_holders.seats_held + excluded.seats_held <= ${seatsHeldMax}::int
         RETURNING holder_id
       ), ins AS (
         INSERT INTO reservations (id, event_id, payer_account_id, holder_id, quantity, amount, hold_transfer_id,
@@ -160,12 +160,12 @@ export const make = Effect.gen(function* () {
         WHERE id = ${r.id} AND status = ${from}
         RETURNING id
       ), e AS (
-        UPDATE events SET held = held + ${heldDelta}, sold = sold + ${soldDelta}, updated_at = ${toDate(r.updatedAt)}
-        WHERE id = ${r.eventId} AND EXISTS (SELECT 1 FROM r) AND (NOT ${requireScheduled} OR status = 'scheduled')
+        UPDATE events SET held = held + ${heldDelta}::int, sold = sold + ${soldDelta}::int, updated_at = ${toDate(r.updatedAt)}
+        WHERE id = ${r.eventId} AND EXISTS (SELECT 1 FROM r) AND (NOT ${requireScheduled}::bool OR status = 'scheduled')
         RETURNING id
       ), h AS (
-        UPDATE seat_holders SET seats_held = seats_held - ${released}
-        WHERE holder_id = ${r.holderId} AND ${released} > 0 AND EXISTS (SELECT 1 FROM e)
+        UPDATE seat_holders SET seats_held = seats_held - ${released}::int
+        WHERE holder_id = ${r.holderId} AND ${released}::int > 0 AND EXISTS (SELECT 1 FROM e)
         RETURNING 1
       ), t AS (
         INSERT INTO tickets (id, reservation_id, event_id, holder_id, seat, verification_code, issued_at)

@@ -261,6 +261,27 @@ export const ticketingContract = (it: It) => {
     })
   )
 
+  it.effect("the per-user cap counts every held seat up to the limit exactly, and frees them on confirm", () =>
+    Effect.gen(function* () {
+      const { eurWorld } = yield* world
+      const { event: e } = yield* event(100, 10n)
+      const b = yield* buyer(eurWorld, 100_000n)
+      const limits = { ttlSeconds: 900, seatsHeldMax: 12, expireBatchMax: 10 }
+      const reserve = (quantity: number) =>
+        Reservations.reserve({ id: rid(), eventId: e.id, payerAccountId: b.account.id, quantity }, b.ownerId).pipe(
+          Effect.provideService(TicketingLimits, limits)
+        )
+      const first = yield* reserve(3)
+      yield* reserve(9)
+      assert.strictEqual(yield* code(reserve(1)), "seats_held_limit_exceeded")
+      assert.strictEqual(yield* code(reserve(13)), "seats_held_limit_exceeded")
+      yield* Reservations.confirm(first.id, b.ownerId)
+      yield* reserve(3)
+      assert.strictEqual(yield* (yield* TicketingStore).seatsHeld(b.ownerId), 12)
+      assert.deepStrictEqual(yield* seats(e.id), { capacity: 100, held: 12, sold: 3 })
+    })
+  )
+
   it.effect("a payer in another currency pays the converted price; the organizer gets at least the price", () =>
     Effect.gen(function* () {
       const { usdWorld } = yield* world

@@ -233,17 +233,28 @@ const refundHold = (reservation: Reservation, event: Event) =>
     return changes
   })
 
+const settledBy = (requested: Settle, status: Reservation["status"]): boolean =>
+  requested === "eventCancelled"
+    ? status === "cancelled" || status === "expired" || status === "refunded"
+    : status === { confirm: "confirmed", cancel: "cancelled", expire: "expired", refund: "refunded" }[requested]
+
 const settle = (id: ReservationId, requested: Settle, viewer: OwnerId | null) =>
   Effect.gen(function* () {
     const tickets = yield* TicketingStore
     const ledger = yield* LedgerStore
+    let attempt = 0
     return yield* tickets.transact(
       Effect.gen(function* () {
+        attempt++
         const now = yield* DateTime.now
         const reservation = visible(Option.getOrUndefined(yield* tickets.lockReservation(id)), viewer)
         // a retried confirm (its first COMMIT unanswered, or a double click) returns the tickets it issued
         if (requested === "confirm" && reservation?.status === "confirmed") {
           return { reservation, tickets: yield* tickets.listTickets(id) } satisfies Confirmed
+        }
+        // a transaction retried after a connection lost around COMMIT may find its own first attempt committed
+        if (attempt > 1 && reservation !== undefined && settledBy(requested, reservation.status)) {
+          return { reservation, tickets: [] } satisfies Confirmed
         }
         const action: ReservationAction =
           requested !== "eventCancelled"
