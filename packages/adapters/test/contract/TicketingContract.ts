@@ -459,6 +459,32 @@ export const ticketingContract = (it: It) => {
     })
   )
 
+  it.effect("a refund the ledger refuses is reported and paid exactly once by a later retry", () =>
+    Effect.gen(function* () {
+      const { eurWorld } = yield* world
+      const { event: e, organizer, organizerOwner } = yield* event(10)
+      const b = yield* buyer(eurWorld, 10_000n)
+      const r = yield* Reservations.reserve(
+        { id: rid(), eventId: e.id, payerAccountId: b.account.id, quantity: 2 },
+        b.ownerId
+      )
+      yield* Reservations.confirm(r.id, b.ownerId)
+      // the organizer spends the takings before cancelling
+      const elsewhere = yield* openAt("EUR")
+      yield* Transfers.create(command(organizer, elsewhere, 4_000n), null)
+      const first = yield* Events.cancel(e.id, organizerOwner)
+      assert.deepStrictEqual(first, { voided: 0, refunded: 0, refundsRefused: [r.id] })
+      assert.strictEqual((yield* Reservations.get(r.id, null)).reservation.status, "confirmed")
+      assert.deepStrictEqual(yield* balances(b.account.id), [5_000n, 0n, 0n])
+      yield* Transfers.create(command(eurWorld, organizer, 4_000n), null)
+      assert.deepStrictEqual(yield* Events.cancel(e.id, organizerOwner), { voided: 0, refunded: 1, refundsRefused: [] })
+      assert.deepStrictEqual(yield* Events.cancel(e.id, organizerOwner), { voided: 0, refunded: 0, refundsRefused: [] })
+      assert.deepStrictEqual(yield* balances(b.account.id), [10_000n, 0n, 0n])
+      assert.deepStrictEqual(yield* balances(organizer.id), [0n, 0n, 0n])
+      assert.deepStrictEqual(yield* audit, [])
+    })
+  )
+
   it.effect("ratings: only ticket holders, one current rating per user, histogram = recount = rebuild", () =>
     Effect.gen(function* () {
       const { eurWorld } = yield* world
