@@ -276,7 +276,9 @@ const settle = (id: ReservationId, requested: Settle, viewer: OwnerId | null) =>
           changes = yield* settleHold(reservation!, action)
         }
         const issued = action === "confirm" ? yield* issueTickets(next, now) : []
-        // the event row is locked here, as late as possible: one statement, then the ledger write and COMMIT
+        // the refund id is fixed per reservation and the reservation was still confirmed: it cannot be taken
+        if (changes !== null) yield* ledger.write(changes).pipe(Effect.catchTag("TransferIdTaken", Effect.die))
+        // the event row is locked here, as late as possible: one statement, then COMMIT (or ROLLBACK when refused)
         const settled = yield* tickets.settleReservation({
           reservation: next,
           from: reservation!.status,
@@ -285,8 +287,6 @@ const settle = (id: ReservationId, requested: Settle, viewer: OwnerId | null) =>
           tickets: issued
         })
         if (!settled) return yield* refuse("event_cancelled", id)
-        // the refund id is fixed per reservation and the reservation was still confirmed: it cannot be taken
-        if (changes !== null) yield* ledger.write(changes).pipe(Effect.catchTag("TransferIdTaken", Effect.die))
         return { reservation: next, tickets: issued } satisfies Confirmed
       })
     )
