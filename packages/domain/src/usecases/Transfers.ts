@@ -112,23 +112,33 @@ const replay = (stored: Transfer, cmd: TransferCommand): Effect.Effect<Transfer,
       ? Effect.fail(new TransferRefused({ code: stored.failureCode ?? "failed", transferId: stored.id }))
       : Effect.succeed(stored)
 
+/**
+ * Decides a transfer whose parties `locked` holds (locked by the caller, in this transaction), loading and
+ * locking the FX route when the currencies differ. Writes nothing: the caller writes the decision, e.g. the
+ * reservation of seats writes it together with the seats (usecases/Reservations.ts).
+ */
+export const decideLocked = (cmd: TransferCommand, locked: ReadonlyMap<AccountId, Account>, viewer: OwnerId | null) =>
+  Effect.gen(function* () {
+    const limits = yield* LedgerLimits
+    const now = yield* DateTime.now
+    const debit = visible(locked.get(cmd.debitAccountId), viewer)
+    const credit = locked.get(cmd.creditAccountId)
+    const fxFor =
+      debit !== undefined && credit !== undefined && debit.currency !== credit.currency
+        ? yield* loadFx([[debit.currency, credit.currency]])
+        : () => undefined
+    const fx = debit !== undefined && credit !== undefined ? fxFor(debit.currency, credit.currency) : undefined
+    return decideTransfer(cmd, { debit, credit, fx, now, limits })
+  })
+
 export const create = Effect.fn("Transfers.create")(function* (cmd: TransferCommand, viewer: OwnerId | null) {
   const store = yield* LedgerStore
-  const limits = yield* LedgerLimits
   const outcome = yield* store
     .transact(
       Effect.gen(function* () {
         const locked = yield* store.lockAccounts([cmd.debitAccountId, cmd.creditAccountId])
-        const debit = visible(locked.get(cmd.debitAccountId), viewer)
-        const credit = locked.get(cmd.creditAccountId)
-        const fxFor =
-          debit !== undefined && credit !== undefined && debit.currency !== credit.currency
-            ? yield* loadFx([[debit.currency, credit.currency]])
-            : () => undefined
-        const fx = debit !== undefined && credit !== undefined ? fxFor(debit.currency, credit.currency) : undefined
-        // the time the locks were granted: a decision that waited on a lock is judged when it runs
-        const now = yield* DateTime.now
-        const decision = decideTransfer(cmd, { debit, credit, fx, now, limits })
+        // decided once the locks are granted: a decision that waited on a lock is judged when it runs
+        const decision = yield* decideLocked(cmd, locked, viewer)
         if (decision._tag === "Applied") {
           yield* store.write({
             ...noChanges(viewer),
@@ -246,7 +256,7 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
   return outcome.transfers
 })
 
-type HoldAction =
+export type HoldAction =
   | { readonly _tag: "post"; readonly amountMinor: bigint | undefined }
   | { readonly _tag: "void" }
   | { readonly _tag: "expire" }
@@ -260,6 +270,31 @@ const settledBy = (action: HoldAction, transfer: Transfer): boolean =>
 
 const KINDS: Record<HoldAction["_tag"], HoldKind> = { post: "hold_post", void: "hold_void", expire: "hold_expire" }
 
+/**
+ * Locks the hold (then its accounts) and decides the action on it; writes nothing. Shared by the ledger's own
+ * post/void/expire and by reservations, which write the decision together with their seats.
+ */
+export const decideHoldLocked = (id: TransferId, action: HoldAction, viewer: OwnerId | null) =>
+  Effect.gen(function* () {
+    const store = yield* LedgerStore
+    const found = Option.getOrUndefined(yield* store.lockTransfer(id))
+    const ids = found === undefined ? [] : [found.debitAccountId, found.creditAccountId]
+    if (found?.fx) ids.push(found.fx.debitLiquidityAccountId, found.fx.creditLiquidityAccountId)
+    const accounts = yield* store.lockAccounts(ids)
+    // read once the locks are held: a post that waited past expiresAt is refused as expired
+    const now = yield* DateTime.now
+    // posting or voiding acts on the payer's funds: only the payer's owner (or the admin) may do it
+    const transfer =
+      found !== undefined && visible(accounts.get(found.debitAccountId), viewer) !== undefined ? found : undefined
+    const decision: HoldDecision =
+      action._tag === "post"
+        ? decidePost(transfer, accounts.values(), action.amountMinor, now)
+        : action._tag === "void"
+          ? decideVoid(transfer, accounts.values(), now)
+          : decideExpire(transfer, accounts.values(), now)
+    return { transfer, decision }
+  })
+
 const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) =>
   Effect.gen(function* () {
     const store = yield* LedgerStore
@@ -270,21 +305,7 @@ const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) 
       .transact(
         Effect.gen(function* () {
           attempt++
-          const found = Option.getOrUndefined(yield* store.lockTransfer(id))
-          const ids = found === undefined ? [] : [found.debitAccountId, found.creditAccountId]
-          if (found?.fx) ids.push(found.fx.debitLiquidityAccountId, found.fx.creditLiquidityAccountId)
-          const accounts = yield* store.lockAccounts(ids)
-          // read once the locks are held: a post that waited past expiresAt is refused as expired
-          const now = yield* DateTime.now
-          // posting or voiding acts on the payer's funds: only the payer's owner (or the admin) may do it
-          const transfer =
-            found !== undefined && visible(accounts.get(found.debitAccountId), viewer) !== undefined ? found : undefined
-          const decision: HoldDecision =
-            action._tag === "post"
-              ? decidePost(transfer, accounts.values(), action.amountMinor, now)
-              : action._tag === "void"
-                ? decideVoid(transfer, accounts.values(), now)
-                : decideExpire(transfer, accounts.values(), now)
+          const { transfer, decision } = yield* decideHoldLocked(id, action, viewer)
           if (decision._tag === "Refused") {
             // a retry after a connection lost around COMMIT may find the hold settled by its own first attempt
             if (attempt > 1 && transfer !== undefined && settledBy(action, transfer)) return transfer

@@ -1,0 +1,3 @@
+DROP TABLE tickets;
+DROP TABLE seat_holders;
+DROP TABLE reservations;

@@ -1,0 +1,2 @@
+DROP TABLE rating_histograms;
+DROP TABLE rating_events;
