@@ -3,7 +3,7 @@
 -- ordinary transfer under that id, so a retried refund finds its first attempt instead of paying twice.
 CREATE TABLE reservations (
   id uuid PRIMARY KEY,
-  event_id uuid NOT NULL REFERENCES events (id),
+  event_id uuid NOT NULL REFERENCES ticketed_events (id),
   payer_account_id uuid NOT NULL REFERENCES accounts (id),
   holder_id uuid NOT NULL,
   quantity integer NOT NULL CHECK (quantity > 0),
@@ -30,7 +30,7 @@ CREATE TABLE seat_holders (
 CREATE TABLE tickets (
   id uuid PRIMARY KEY,
   reservation_id uuid NOT NULL REFERENCES reservations (id),
-  event_id uuid NOT NULL REFERENCES events (id),
+  event_id uuid NOT NULL REFERENCES ticketed_events (id),
   holder_id uuid NOT NULL,
   seat integer NOT NULL CHECK (seat > 0),
   verification_code text NOT NULL UNIQUE CHECK (length(verification_code) BETWEEN 8 AND 64),

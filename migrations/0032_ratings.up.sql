@@ -3,7 +3,7 @@
 -- under the lock of its histogram row, so seq order is also the order they were applied in.
 CREATE TABLE rating_events (
   seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  event_id uuid NOT NULL REFERENCES events (id),
+  event_id uuid NOT NULL REFERENCES ticketed_events (id),
   user_id uuid NOT NULL,
   value smallint NOT NULL CHECK (value BETWEEN 1 AND 5),
   rated_at timestamptz NOT NULL
@@ -15,7 +15,7 @@ CREATE TRIGGER rating_events_no_truncate BEFORE TRUNCATE ON rating_events FOR EA
 -- The read model: current ratings per value, folded from rating_events in the same transaction as each
 -- append, and rebuildable by replaying them (tally ratings rebuild).
 CREATE TABLE rating_histograms (
-  event_id uuid PRIMARY KEY REFERENCES events (id),
+  event_id uuid PRIMARY KEY REFERENCES ticketed_events (id),
   count_1 bigint NOT NULL DEFAULT 0 CHECK (count_1 >= 0),
   count_2 bigint NOT NULL DEFAULT 0 CHECK (count_2 >= 0),
   count_3 bigint NOT NULL DEFAULT 0 CHECK (count_3 >= 0),

@@ -40,7 +40,7 @@ export const make = Effect.gen(function* () {
   const ledger = yield* LedgerStore
 
   const createEvent = (event: Event) =>
-    sql<EventRow>`INSERT INTO events (id, organizer_account_id, title, starts_at, price, currency, status, capacity,
+    sql<EventRow>`INSERT INTO ticketed_events (id, organizer_account_id, title, starts_at, price, currency, status, capacity,
         held, sold, created_at, updated_at)
       VALUES (${event.id}, ${event.organizerAccountId}, ${event.title}, ${toDate(event.startsAt)}, ${event.priceMinor},
         ${event.currency}, ${event.status}, ${event.seats.capacity}, ${event.seats.held}, ${event.seats.sold},
@@ -51,7 +51,7 @@ export const make = Effect.gen(function* () {
     )
 
   const getEvent = (id: EventId) =>
-    sql<EventRow>`SELECT ${sql.literal(eventColumns)} FROM events WHERE id = ${id}`.pipe(
+    sql<EventRow>`SELECT ${sql.literal(eventColumns)} FROM ticketed_events WHERE id = ${id}`.pipe(
       Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), toEvent)),
       Effect.mapError(unavailable)
     )
@@ -60,7 +60,7 @@ export const make = Effect.gen(function* () {
     Effect.gen(function* () {
       const after = query.cursor === null ? undefined : decodeEventCursor(query.cursor)
       if (query.cursor !== null && after === undefined) return yield* new InvalidCursor({ cursor: query.cursor })
-      const rows = yield* sql<EventRow>`SELECT ${sql.literal(eventColumns)} FROM events
+      const rows = yield* sql<EventRow>`SELECT ${sql.literal(eventColumns)} FROM ticketed_events
         WHERE ${query.startingAfter === null ? sql`true` : sql`status = 'scheduled' AND starts_at > ${query.startingAfter}`}
           AND ${query.organizerAccountId === null ? sql`true` : sql`organizer_account_id = ${query.organizerAccountId}`}
           AND ${after === undefined ? sql`true` : sql`(starts_at, id) > (${after.startsAt}, ${after.id}::uuid)`}
@@ -76,12 +76,12 @@ export const make = Effect.gen(function* () {
   const updateEvent = (event: Event) =>
     sql<{ updated: number; status: string | null; taken: number | null }>`
       WITH u AS (
-        UPDATE events SET title = ${event.title}, starts_at = ${toDate(event.startsAt)}, capacity = ${event.seats.capacity},
+        UPDATE ticketed_events SET title = ${event.title}, starts_at = ${toDate(event.startsAt)}, capacity = ${event.seats.capacity},
           price = ${event.priceMinor}, updated_at = ${toDate(event.updatedAt)}
         WHERE id = ${event.id} AND status = 'scheduled' AND held + sold <= ${event.seats.capacity}
         RETURNING id
       )
-      SELECT (SELECT count(*) FROM u)::int AS updated, status, held + sold AS taken FROM events WHERE id = ${event.id}`.pipe(
+      SELECT (SELECT count(*) FROM u)::int AS updated, status, held + sold AS taken FROM ticketed_events WHERE id = ${event.id}`.pipe(
       Effect.map(([row]) =>
         row !== undefined && row.updated === 1
           ? ("updated" as const)
@@ -93,7 +93,7 @@ export const make = Effect.gen(function* () {
     )
 
   const markEventCancelled = (id: EventId, at: Date) =>
-    sql`UPDATE events SET status = 'cancelled', updated_at = ${at} WHERE id = ${id} AND status = 'scheduled'
+    sql`UPDATE ticketed_events SET status = 'cancelled', updated_at = ${at} WHERE id = ${id} AND status = 'scheduled'
       RETURNING id`.pipe(
       Effect.map((rows) => rows.length === 1),
       Effect.mapError(unavailable)
@@ -102,7 +102,7 @@ export const make = Effect.gen(function* () {
   const takeSeats = ({ reservation: r, seatsHeldMax }: TakeSeats) =>
     sql<{ seat: number; cap: number; ins: number; status: string | null }>`
       WITH seat AS (
-        UPDATE events SET held = held + ${r.quantity}::int, updated_at = ${toDate(r.createdAt)}
+        UPDATE ticketed_events SET held = held + ${r.quantity}::int, updated_at = ${toDate(r.createdAt)}
         WHERE id = ${r.eventId} AND status = 'scheduled' AND held + sold + ${r.quantity}::int <= capacity
         RETURNING id
       ), cap AS (
@@ -122,7 +122,7 @@ export const make = Effect.gen(function* () {
         RETURNING id
       )
       SELECT (SELECT count(*) FROM seat)::int AS seat, (SELECT count(*) FROM cap)::int AS cap,
-        (SELECT count(*) FROM ins)::int AS ins, (SELECT status FROM events WHERE id = ${r.eventId}) AS status`.pipe(
+        (SELECT count(*) FROM ins)::int AS ins, (SELECT status FROM ticketed_events WHERE id = ${r.eventId}) AS status`.pipe(
       Effect.map(([row]) =>
         row === undefined || row.seat === 0
           ? row?.status == null
@@ -160,7 +160,7 @@ export const make = Effect.gen(function* () {
         WHERE id = ${r.id} AND status = ${from}
         RETURNING id
       ), e AS (
-        UPDATE events SET held = held + ${heldDelta}::int, sold = sold + ${soldDelta}::int, updated_at = ${toDate(r.updatedAt)}
+        UPDATE ticketed_events SET held = held + ${heldDelta}::int, sold = sold + ${soldDelta}::int, updated_at = ${toDate(r.updatedAt)}
         WHERE id = ${r.eventId} AND EXISTS (SELECT 1 FROM r) AND (NOT ${requireScheduled}::bool OR status = 'scheduled')
         RETURNING id
       ), h AS (

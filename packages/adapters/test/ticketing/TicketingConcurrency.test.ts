@@ -89,7 +89,7 @@ const sample = (eventId: string, organizerId: string) =>
         (SELECT coalesce(sum(t.amount), 0) FROM reservations r JOIN transfers t ON t.id = r.hold_transfer_id
           WHERE r.event_id = e.id AND t.status = 'pending')::int8 AS holds_minor,
         a.pending_credits AS organizer_pending_credits, a.posted AS organizer_posted
-      FROM events e, accounts a WHERE e.id = ${eventId} AND a.id = ${organizerId}`
+      FROM ticketed_events e, accounts a WHERE e.id = ${eventId} AND a.id = ${organizerId}`
   ).pipe(Effect.map((rows) => rows[0]!))
 
 const refusalCode = (e: unknown) => (e as TicketingRefused).code
