@@ -41,9 +41,30 @@ export class TransferNotFound extends Schema.TaggedError<TransferNotFound>()("Tr
   transferId: Schema.String
 }) {}
 
-/** `viewer` null = admin/system: sees and debits everything. An owner sees another owner's accounts as absent. */
+/**
+ * The account if `viewer` may debit it. `viewer` null = admin/system: debits everything. An owner sees another
+ * owner's accounts as absent, and never debits a system account (allowNegative: world, FX liquidity), even one
+ * it were somehow given a key for.
+ */
 const visible = (account: Account | undefined, viewer: OwnerId | null) =>
-  account !== undefined && (viewer === null || account.ownerId === viewer) ? account : undefined
+  account !== undefined && (viewer === null || (account.ownerId === viewer && !account.allowNegative))
+    ? account
+    : undefined
+
+/**
+ * The ids among `ids` that `viewer` may lock: every account it may debit, and those in `credited` (payees).
+ * Checked on an unlocked read first (an account's owner never changes), so a stranger's request never takes
+ * the row locks of accounts it cannot debit.
+ */
+const lockable = (ids: ReadonlyArray<AccountId>, credited: ReadonlySet<AccountId>, viewer: OwnerId | null) =>
+  Effect.gen(function* () {
+    if (viewer === null) return ids
+    const seen = yield* (yield* LedgerStore).getAccounts(ids)
+    return ids.filter((id) => credited.has(id) || visible(seen.get(id), viewer) !== undefined)
+  })
+
+/** A stored transfer under a retried id that this caller did not create: reused, and nothing of it is shown. */
+const notMine = (id: TransferId) => new TransferIdReused({ transferId: id })
 
 const sameRequest = (stored: Transfer, cmd: TransferCommand) =>
   stored.debitAccountId === cmd.debitAccountId &&
@@ -101,7 +122,9 @@ export const create = Effect.fn("Transfers.create")(function* (cmd: TransferComm
     .transact(
       Effect.gen(function* () {
         const now = yield* DateTime.now
-        const locked = yield* store.lockAccounts([cmd.debitAccountId, cmd.creditAccountId])
+        const mayDebit = (yield* lockable([cmd.debitAccountId], new Set(), viewer)).length > 0
+        // a debit the viewer may not make is refused on its first check: lock nothing, not even the payee
+        const locked = mayDebit ? yield* store.lockAccounts([cmd.debitAccountId, cmd.creditAccountId]) : new Map()
         const debit = visible(locked.get(cmd.debitAccountId), viewer)
         const credit = locked.get(cmd.creditAccountId)
         const fxFor =
@@ -126,8 +149,8 @@ export const create = Effect.fn("Transfers.create")(function* (cmd: TransferComm
     )
     .pipe(
       Effect.catchTag("TransferIdTaken", () =>
-        Effect.flatMap(store.getTransfers([cmd.id], null), ([stored]) =>
-          stored === undefined ? Effect.die(new Error("taken transfer id vanished")) : replay(stored, cmd)
+        Effect.flatMap(store.getCreatedTransfers([cmd.id], viewer), ([stored]) =>
+          stored === undefined ? Effect.fail(notMine(cmd.id)) : replay(stored, cmd)
         )
       )
     )
@@ -156,7 +179,9 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
       Effect.gen(function* () {
         const now = yield* DateTime.now
         const ids = cmds.flatMap((c) => [c.debitAccountId, c.creditAccountId])
-        const locked = yield* store.lockAccounts(ids)
+        const locked = yield* store.lockAccounts(
+          yield* lockable(ids, new Set(cmds.map((c) => c.creditAccountId)), viewer)
+        )
         const accounts = new Map<AccountId, Account>()
         for (const [id, account] of locked) {
           // another owner's debit accounts are invisible; credit accounts are payees and stay visible
@@ -189,14 +214,15 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
         Effect.gen(function* () {
           // a retry of the whole batch returns its first outcome; any other overlap is a reused id
           const stored = new Map(
-            (yield* store.getTransfers(
+            (yield* store.getCreatedTransfers(
               cmds.map((c) => c.id),
-              null
+              viewer
             )).map((t) => [t.id, t])
           )
           const all = cmds.map((c) => stored.get(c.id))
           if (all.some((t, i) => t === undefined || !sameRequest(t, cmds[i]!))) {
-            const reused = cmds.find((c) => stored.has(c.id))
+            // another caller's transfer reads as a reuse of its id, named but not shown
+            const reused = cmds.find((c) => stored.has(c.id)) ?? cmds.find((c) => !stored.has(c.id))
             return yield* new TransferIdReused({ transferId: reused?.id ?? cmds[0]!.id })
           }
           const transfers = all as ReadonlyArray<Transfer>
@@ -248,6 +274,13 @@ const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) 
         Effect.gen(function* () {
           attempt++
           const now = yield* DateTime.now
+          // only the payer's owner (or the admin) acts on a hold: checked before any lock is taken
+          if (viewer !== null) {
+            const [seen] = yield* store.getTransfers([id], viewer)
+            const payer = seen === undefined ? [] : yield* lockable([seen.debitAccountId], new Set(), viewer)
+            if (payer.length === 0)
+              return yield* new TransferRefused({ code: "pending_transfer_not_found", transferId: id })
+          }
           const found = Option.getOrUndefined(yield* store.lockTransfer(id))
           const ids = found === undefined ? [] : [found.debitAccountId, found.creditAccountId]
           if (found?.fx) ids.push(found.fx.debitLiquidityAccountId, found.fx.creditLiquidityAccountId)
