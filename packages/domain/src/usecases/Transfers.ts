@@ -263,7 +263,11 @@ const settledBy = (action: HoldAction, transfer: Transfer): boolean =>
 
 const KINDS: Record<HoldAction["_tag"], HoldKind> = { post: "hold_post", void: "hold_void", expire: "hold_expire" }
 
-const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) =>
+/**
+ * `resumed`: this call retries one whose outcome is unknown (an idempotency claim taken over after its holder
+ * was lost): a hold found settled exactly as asked is that first attempt's work and answered as done.
+ */
+const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null, resumed = false) =>
   Effect.gen(function* () {
     const store = yield* LedgerStore
     const telemetry = yield* LedgerTelemetry
@@ -296,7 +300,7 @@ const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) 
                 : decideExpire(transfer, accounts.values(), now)
           if (decision._tag === "Refused") {
             // a retry after a connection lost around COMMIT may find the hold settled by its own first attempt
-            if (attempt > 1 && transfer !== undefined && settledBy(action, transfer)) return transfer
+            if ((attempt > 1 || resumed) && transfer !== undefined && settledBy(action, transfer)) return transfer
             return yield* new TransferRefused({ code: decision.code, transferId: id })
           }
           yield* store
@@ -318,13 +322,18 @@ const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) 
 export const post = Effect.fn("Transfers.post")(function* (
   id: TransferId,
   amountMinor: bigint | undefined,
-  viewer: OwnerId | null
+  viewer: OwnerId | null,
+  resumed = false
 ) {
-  return yield* settleHold(id, { _tag: "post", amountMinor }, viewer)
+  return yield* settleHold(id, { _tag: "post", amountMinor }, viewer, resumed)
 })
 
-export const voidHold = Effect.fn("Transfers.void")(function* (id: TransferId, viewer: OwnerId | null) {
-  return yield* settleHold(id, { _tag: "void" }, viewer)
+export const voidHold = Effect.fn("Transfers.void")(function* (
+  id: TransferId,
+  viewer: OwnerId | null,
+  resumed = false
+) {
+  return yield* settleHold(id, { _tag: "void" }, viewer, resumed)
 })
 
 /** Expires every hold due at `now`, each in its own transaction; returns how many expired. */

@@ -13,6 +13,7 @@ import {
   unauthorized,
   type WireError
 } from "./Errors.ts"
+import type { Claimed } from "./Idempotency.ts"
 import type { DomainError } from "./Translate.ts"
 
 /** Who may call: anyone (probes), any valid API key, or only the admin key. */
@@ -40,6 +41,11 @@ export interface OperationContext<A extends Access> {
   readonly principal: A extends "public" ? undefined : Principal
   /** The request's idempotency key, if it carries one (idempotent operations). */
   readonly idempotencyKey: string | undefined
+  /**
+   * The claim the key holds when the runner claimed it: how to derive ids from the key (`derivedId`), and
+   * whether this run resumes a stale claim whose first run may have committed. Undefined without a claim.
+   */
+  readonly idempotency: Claimed | undefined
 }
 
 export interface Operation<

@@ -5,7 +5,7 @@
 import { Cause, Effect, Exit, Option, type Redacted, Schema } from "effect"
 import { Authenticator, type Principal } from "../Auth.ts"
 import { Forbidden, Unauthorized, type WireError, wireErrorClasses } from "./Errors.ts"
-import { Idempotency, type Stored } from "./Idempotency.ts"
+import { type Claimed, Idempotency, type Stored } from "./Idempotency.ts"
 import { instrument, type Surface } from "./Instrumentation.ts"
 import type { AnyOperation, OperationContext } from "./Operation.ts"
 import { translate } from "./Translate.ts"
@@ -64,9 +64,17 @@ export const execute = <O extends AnyOperation, B>(
     op.name,
     Effect.gen(function* () {
       const principal: Principal | undefined = yield* principalOf(op, call.credential)
-      const context = { principal, idempotencyKey: call.idempotencyKey } as OperationContext<O["access"]>
-      const run = op.handle(call.payload, context).pipe(Effect.catch(translate))
-      if (!op.idempotent || call.idempotencyKey === undefined || principal === undefined) return yield* run
+      const run = (idempotency: Claimed | undefined) =>
+        op
+          .handle(call.payload, {
+            principal,
+            idempotencyKey: call.idempotencyKey,
+            idempotency
+          } as OperationContext<O["access"]>)
+          .pipe(Effect.catch(translate))
+      if (!op.idempotent || call.idempotencyKey === undefined || principal === undefined) {
+        return yield* run(undefined)
+      }
       const request = yield* Schema.encodeUnknownEffect(op.payload as Schema.Codec<unknown, unknown>)(
         call.payload
       ).pipe(Effect.orDie)

@@ -1,0 +1,2 @@
+ALTER TABLE idempotency_keys DROP COLUMN derivation;
+ALTER TABLE idempotency_keys DROP COLUMN claim_token;
