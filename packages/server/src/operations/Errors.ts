@@ -80,6 +80,13 @@ export class PayloadTooLarge extends HttpApiError.Problem<PayloadTooLarge>()(
   { code: Schema.String }
 ) {}
 
+/** Answered by the HTTP edge: a request body that is not `application/json`. */
+export class UnsupportedMediaType extends HttpApiError.Problem<UnsupportedMediaType>()(
+  "UnsupportedMediaType",
+  { type: "urn:tally:problem:unsupported-media-type", status: 415, title: "Unsupported media type" },
+  { code: Schema.String }
+) {}
+
 /** Answered by the HTTP edge (rate limit per API key) before any operation runs. */
 export class TooManyRequests extends HttpApiError.Problem<TooManyRequests>()(
   "TooManyRequests",
@@ -104,6 +111,7 @@ export type WireErrorClass =
   | typeof TransferRefused
   | typeof BatchRefused
   | typeof PayloadTooLarge
+  | typeof UnsupportedMediaType
   | typeof TooManyRequests
   | typeof Unavailable
 
@@ -120,6 +128,7 @@ export const wireErrorClasses: ReadonlyArray<WireErrorClass> = [
   TransferRefused,
   BatchRefused,
   PayloadTooLarge,
+  UnsupportedMediaType,
   TooManyRequests,
   Unavailable
 ]
