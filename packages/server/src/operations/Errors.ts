@@ -187,4 +187,5 @@ export const transferRefused = failure(
 )
 export const batchRefused = failure(BatchRefused, "batch_refused")
 export const storeUnavailable = failure(Unavailable, "store_unavailable")
+export const rateLimited = failure(TooManyRequests, "rate_limited")
 export const notReady = failure(Unavailable, "not_ready")

@@ -9,6 +9,7 @@ import {
   type Failure,
   keyInFlight,
   keyReused,
+  rateLimited,
   storeUnavailable,
   unauthorized,
   type WireError
@@ -95,7 +96,7 @@ export const operation = <
 ): Operation<Name, P, S, F, A, I, R, U> => op
 
 type Derived<A extends Access, I extends boolean> =
-  | (A extends "public" ? never : typeof unauthorized | typeof storeUnavailable)
+  | (A extends "public" ? never : typeof unauthorized | typeof storeUnavailable | typeof rateLimited)
   | (A extends "admin" ? typeof adminRequired : never)
   | (I extends true ? typeof keyInFlight | typeof keyReused : never)
 
@@ -117,7 +118,7 @@ export type FailuresOf<O> =
 export const failuresOf = <O extends AnyOperation>(op: O): ReadonlyArray<FailuresOf<O>> =>
   [
     ...op.errors,
-    ...(op.access === "public" ? [] : [unauthorized, storeUnavailable]),
+    ...(op.access === "public" ? [] : [unauthorized, storeUnavailable, rateLimited]),
     ...(op.access === "admin" ? [adminRequired] : []),
     ...(op.idempotent ? [keyInFlight, keyReused] : [])
   ] as unknown as ReadonlyArray<FailuresOf<O>>
