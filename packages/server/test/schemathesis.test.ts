@@ -65,7 +65,12 @@ layer(TestServer({ env }), { timeout: 1_500_000, excludeTestServices: true })("s
               execFile(
                 bin,
                 args,
-                { maxBuffer: 64 * 1024 * 1024, timeout: (seconds + 120) * 1000 },
+                {
+                  maxBuffer: 64 * 1024 * 1024,
+                  timeout: (seconds + 120) * 1000,
+                  // schemathesis keeps a cache (.schemathesis/) in its working directory: not in the repository
+                  cwd: fs.mkdtempSync(path.join(os.tmpdir(), "tally-schemathesis-"))
+                },
                 (error, stdout, stderr) =>
                   resolve({
                     code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
