@@ -259,6 +259,14 @@ layer(TestServer({ env: { TALLY_BODY_BYTES_MAX: "65536", TALLY_BATCH_SIZE_MAX: "
           status: 403,
           code: "admin_required"
         },
+        {
+          name: "method not served",
+          method: "PUT",
+          path: "/v1/accounts",
+          body: { currency: "EUR" },
+          status: 405,
+          code: "method_not_allowed"
+        },
         { name: "missing key", method: "GET", path: "/v1/accounts", key: null, status: 401, code: "unauthorized" },
         {
           name: "wrong key",

@@ -12,7 +12,7 @@ import { Config, Effect } from "effect"
 import { ADMIN_KEY, BaseUrl, TestServer } from "./support/TestServer.ts"
 
 /** Checks that are not run, each with its reason in docs/reference/schemathesis.md. */
-export const excludedChecks = ["positive_data_acceptance", "missing_required_header", "unsupported_method"]
+export const excludedChecks = ["positive_data_acceptance", "missing_required_header"]
 
 const settings = Config.all({
   bin: Config.String("TALLY_SCHEMATHESIS_BIN").pipe(

@@ -1,5 +1,6 @@
 // Global request handling at the edge: a request id (accepted from `x-request-id` or generated, returned
-// as a header and put on every log line), the body size limit (TALLY_BODY_BYTES_MAX) → 413, and 415 as a problem.
+// as a header and put on every log line), the body size limit (TALLY_BODY_BYTES_MAX) → 413, 415 as a problem, and
+// 405 with `Allow` for a method a path does not serve.
 import { randomUUID } from "node:crypto"
 import { ByteSize, Effect } from "effect"
 import {
@@ -10,7 +11,8 @@ import {
   HttpServerResponse
 } from "effect/http"
 import { ServerConfig } from "../Config.ts"
-import { PayloadTooLarge, UnsupportedMediaType } from "../operations/Errors.ts"
+import { MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType } from "../operations/Errors.ts"
+import { allowedMethods } from "./Methods.ts"
 
 const tooLarge = (limit: number) =>
   HttpServerRespondable.toResponse(
@@ -31,6 +33,17 @@ const unsupported = (response: HttpServerResponse.HttpServerResponse) =>
       )
     : Effect.succeed(response)
 
+const notAllowed = (method: string, allowed: ReadonlyArray<string>) =>
+  Effect.map(
+    HttpServerRespondable.toResponse(
+      new MethodNotAllowed({
+        code: "method_not_allowed",
+        detail: `${method} is not served here; allowed: ${allowed.join(", ")}`
+      })
+    ),
+    HttpServerResponse.setHeader("allow", allowed.join(", "))
+  )
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 export const EdgeMiddleware = HttpRouter.middleware(
@@ -43,14 +56,18 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const given = request.headers["x-request-id"]
         const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID()
         const declared = Number(request.headers["content-length"] ?? "0")
+        const allowed = allowedMethods(request.url.split("?")[0]!)
         const response =
-          declared > bodyBytesMax
-            ? yield* tooLarge(bodyBytesMax)
-            : yield* httpEffect.pipe(
-                Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
-                Effect.annotateLogs({ requestId })
-              )
-        return HttpServerResponse.setHeader(yield* unsupported(response), "x-request-id", requestId)
+          allowed.length > 0 && !allowed.includes(request.method)
+            ? yield* notAllowed(request.method, allowed)
+            : declared > bodyBytesMax
+              ? yield* tooLarge(bodyBytesMax)
+              : yield* httpEffect.pipe(
+                  Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
+                  Effect.annotateLogs({ requestId })
+                )
+        const answer = yield* unsupported(response)
+        return HttpServerResponse.setHeader(answer, "x-request-id", requestId)
       })
   }),
   { global: true }

@@ -4,6 +4,7 @@
 import { Effect, SchemaIssue } from "effect"
 import { HttpApiMiddleware } from "effect/http-api"
 import {
+  MethodNotAllowed,
   PayloadTooLarge,
   TooManyRequests,
   Unavailable,
@@ -13,7 +14,7 @@ import {
 import { codeAnnotation } from "../operations/Schemas.ts"
 
 export class RequestGuard extends HttpApiMiddleware.Service<RequestGuard>()("tally/server/RequestGuard", {
-  error: [ValidationFailed, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Unavailable]
+  error: [ValidationFailed, PayloadTooLarge, MethodNotAllowed, UnsupportedMediaType, TooManyRequests, Unavailable]
 }) {}
 
 const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()

@@ -80,6 +80,13 @@ export class PayloadTooLarge extends HttpApiError.Problem<PayloadTooLarge>()(
   { code: Schema.String }
 ) {}
 
+/** Answered by the HTTP edge: a method the path does not serve (`Allow` names those it does). */
+export class MethodNotAllowed extends HttpApiError.Problem<MethodNotAllowed>()(
+  "MethodNotAllowed",
+  { type: "urn:tally:problem:method-not-allowed", status: 405, title: "Method not allowed" },
+  { code: Schema.String }
+) {}
+
 /** Answered by the HTTP edge: a request body that is not `application/json`. */
 export class UnsupportedMediaType extends HttpApiError.Problem<UnsupportedMediaType>()(
   "UnsupportedMediaType",
@@ -111,6 +118,7 @@ export type WireErrorClass =
   | typeof TransferRefused
   | typeof BatchRefused
   | typeof PayloadTooLarge
+  | typeof MethodNotAllowed
   | typeof UnsupportedMediaType
   | typeof TooManyRequests
   | typeof Unavailable
@@ -128,6 +136,7 @@ export const wireErrorClasses: ReadonlyArray<WireErrorClass> = [
   TransferRefused,
   BatchRefused,
   PayloadTooLarge,
+  MethodNotAllowed,
   UnsupportedMediaType,
   TooManyRequests,
   Unavailable
