@@ -4,7 +4,7 @@ import type { Entry } from "./Entry.ts"
 import type { FxQuote } from "./Fx.ts"
 import { convert, isStale } from "./Fx.ts"
 import type { CurrencyCode } from "./Money.ts"
-import { Book, legsOf } from "./Posting.ts"
+import { Book, balanceMaxMinor, legsOf } from "./Posting.ts"
 import type { ResultCode } from "./ResultCode.ts"
 import type { FxApplied, Transfer, TransferId } from "./Transfer.ts"
 import { assertTransition } from "./Transfer.ts"
@@ -150,7 +150,10 @@ export const decideTransfer = (cmd: TransferCommand, ctx: TransferContext): Tran
       }
     }
     if (isStale(fx.quote, now, limits.fxMaxAgeSeconds)) return refuse("fx_rate_stale", known)
-    known = { ...known, creditAmountMinor: convert(cmd.amountMinor, fx.quote) }
+    const converted = convert(cmd.amountMinor, fx.quote)
+    // the credit amount is stored as int8 too: one that does not fit is refused before it is recorded
+    if (converted > balanceMaxMinor) return refuse("fx_amount_too_large", known)
+    known = { ...known, creditAmountMinor: converted }
     if (known.creditAmountMinor === 0n) return refuse("fx_amount_too_small", known)
   }
   const creditAmountMinor = known.creditAmountMinor ?? cmd.amountMinor

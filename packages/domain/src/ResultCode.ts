@@ -18,6 +18,7 @@ export const resultCodes = [
   ["fx_rate_not_found", "the accounts' currencies differ and no rate or FX liquidity accounts exist for the pair"],
   ["fx_rate_stale", "the cached rate is older than the configured maximum age (fxMaxAgeSeconds)"],
   ["fx_amount_too_small", "the amount converted into the credit currency rounds down to 0"],
+  ["fx_amount_too_large", "the amount converted into the credit currency leaves the signed 64-bit range"],
   ["insufficient_funds", "a debited account without allowNegative would have its available balance below 0"],
   ["balance_would_overflow", "a balance (posted, pending, or posted with pending) would leave the signed 64-bit range"],
   // post, void, expire of a pending transfer (hold)

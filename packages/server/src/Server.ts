@@ -7,6 +7,7 @@ import { IdempotencyStore } from "@tally/adapters/postgres/IdempotencyStore"
 import * as PgApiKeyStore from "@tally/adapters/postgres/PgApiKeyStore"
 import * as PgJobStore from "@tally/adapters/postgres/PgJobStore"
 import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
+import { PgRateLimiterStore } from "@tally/adapters/postgres/PgRateLimiterStore"
 import * as PgUserStore from "@tally/adapters/postgres/PgUserStore"
 import * as PgWebhookStore from "@tally/adapters/postgres/PgWebhookStore"
 import * as Secrets from "@tally/adapters/Secrets"
@@ -16,6 +17,7 @@ import * as Transfers from "@tally/domain/usecases/Transfers"
 import { Config, Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import * as RateLimiter from "effect/persistence/RateLimiter"
 import { Authenticator } from "./Auth.ts"
 import { ServerConfig, type ServerConfigShape } from "./Config.ts"
 import { DeliveryLive } from "./delivery/DeliveryLive.ts"
@@ -24,7 +26,7 @@ import { Api } from "./http/Api.ts"
 import { EdgeMiddleware } from "./http/Edge.ts"
 import { RequestGuardLive } from "./http/Guard.ts"
 import { HttpHandlers } from "./http/Handlers.ts"
-import { RateLimitMiddleware } from "./http/RateLimit.ts"
+import { RateLimitMiddleware, RateLimits } from "./http/RateLimit.ts"
 import { ApiKeyAuthLive } from "./http/Security.ts"
 import { SchedulerLive } from "./jobs/Scheduler.ts"
 import { LoggingLive } from "./Logging.ts"
@@ -72,7 +74,10 @@ export const StoresLive = Layer.mergeAll(
 )
 
 /** What the operations need beyond the stores: idempotency records, the probes' status, the gauges. */
-export const OperationsLive = Layer.mergeAll(Idempotency.layer, SystemStatus.layer, GaugesLive)
+/** Rate limits on buckets every instance shares (docs/adr/0028-rate-limits.md). */
+export const RateLimitsLive = RateLimits.layer.pipe(Layer.provide(RateLimiter.layer), Layer.provide(PgRateLimiterStore))
+
+export const OperationsLive = Layer.mergeAll(Idempotency.layer, SystemStatus.layer, GaugesLive, RateLimitsLive)
 
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
@@ -95,11 +100,18 @@ export const HttpLive = (options: { readonly host: string; readonly port: number
   // one log line per request costs real throughput at thousands of requests/s: opt in with TALLY_HTTP_ACCESS_LOG
   HttpRouter.serve(ApiRoutes, { disableLogger: options.accessLog !== true }).pipe(
     Layer.provideMerge(
-      NodeHttpServer.layer(() => createServer({ requestTimeout: 30_000 }), {
-        host: options.host,
-        port: options.port,
-        gracefulShutdownTimeout: "10 seconds"
-      })
+      Layer.unwrap(
+        Effect.gen(function* () {
+          const { bodyBytesMax } = yield* ServerConfig
+          return NodeHttpServer.layer(() => createServer({ requestTimeout: 30_000 }), {
+            host: options.host,
+            port: options.port,
+            gracefulShutdownTimeout: "10 seconds",
+            // an RPC message over WebSocket is limited like an HTTP body (the ws default is 100 MiB)
+            websocket: { maxPayload: bodyBytesMax }
+          })
+        })
+      )
     )
   )
 

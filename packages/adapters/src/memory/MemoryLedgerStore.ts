@@ -114,6 +114,18 @@ export const make = Effect.gen(function* () {
 
   const getAccount = (id: AccountId) => Effect.sync(() => Option.fromNullishOr(state.accounts.get(id)))
 
+  const getOwner = (id: OwnerId) => Effect.sync(() => Option.fromNullishOr(state.owners.get(id)))
+
+  const getAccounts = (ids: ReadonlyArray<AccountId>) =>
+    Effect.sync(() => {
+      const found = new Map<AccountId, Account>()
+      for (const id of ids) {
+        const account = state.accounts.get(id)
+        if (account !== undefined) found.set(id, account)
+      }
+      return found as ReadonlyMap<AccountId, Account>
+    })
+
   const listAccounts = (query: ListAccounts) =>
     keysetPage(
       [...state.accounts.values()].filter((a) => query.ownerId === null || a.ownerId === query.ownerId),
@@ -179,14 +191,23 @@ export const make = Effect.gen(function* () {
   const visibleTo = (t: Stored, ownerId: OwnerId | null) =>
     ownerId === null ||
     t.ownerId === ownerId ||
-    state.accounts.get(t.debitAccountId)?.ownerId === ownerId ||
-    state.accounts.get(t.creditAccountId)?.ownerId === ownerId
+    (t.status !== "failed" &&
+      (state.accounts.get(t.debitAccountId)?.ownerId === ownerId ||
+        state.accounts.get(t.creditAccountId)?.ownerId === ownerId))
 
   const getTransfers = (ids: ReadonlyArray<TransferId>, viewer: OwnerId | null) =>
     Effect.sync(() =>
       ids
         .flatMap((id) => Option.toArray(Option.fromNullishOr(state.transfers.get(id))))
         .filter((t) => visibleTo(t, viewer))
+        .map(strip)
+    )
+
+  const getCreatedTransfers = (ids: ReadonlyArray<TransferId>, creator: OwnerId | null) =>
+    Effect.sync(() =>
+      ids
+        .flatMap((id) => Option.toArray(Option.fromNullishOr(state.transfers.get(id))))
+        .filter((t) => creator === null || t.ownerId === creator)
         .map(strip)
     )
 
@@ -279,6 +300,9 @@ export const make = Effect.gen(function* () {
     createOwner,
     createAccount,
     getAccount,
+    getOwner,
+    getAccounts,
+    getCreatedTransfers,
     listAccounts,
     transact,
     lockAccounts,

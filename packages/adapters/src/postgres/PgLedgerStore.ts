@@ -85,6 +85,18 @@ export const make = Effect.gen(function* () {
       Effect.mapError(unavailable)
     )
 
+  const getOwner = (id: OwnerId) =>
+    sql<Owner>`SELECT id, kind, name FROM owners WHERE id = ${id}`.pipe(
+      Effect.map((rows) => Option.fromNullishOr(rows[0])),
+      Effect.mapError(unavailable)
+    )
+
+  const getAccounts = (ids: ReadonlyArray<AccountId>) =>
+    sql<AccountRow>`SELECT ${sql.literal(accountColumns)} FROM accounts WHERE id = ANY(${[...new Set(ids)]}::uuid[])`.pipe(
+      Effect.map((rows) => new Map(rows.map((row) => [row.id as AccountId, toAccount(row)]))),
+      Effect.mapError(unavailable)
+    )
+
   const getAccount = (id: AccountId) =>
     sql<AccountRow>`SELECT ${sql.literal(accountColumns)} FROM accounts WHERE id = ${id}`.pipe(
       Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), toAccount)),
@@ -218,12 +230,19 @@ export const make = Effect.gen(function* () {
   const visibleTo = (ownerId: OwnerId | null) =>
     ownerId === null
       ? sql`true`
-      : sql`(owner_id = ${ownerId} OR EXISTS (SELECT 1 FROM accounts a
-             WHERE a.id IN (debit_account_id, credit_account_id) AND a.owner_id = ${ownerId}))`
+      : sql`(owner_id = ${ownerId} OR (status <> 'failed' AND EXISTS (SELECT 1 FROM accounts a
+             WHERE a.id IN (debit_account_id, credit_account_id) AND a.owner_id = ${ownerId})))`
 
   const getTransfers = (ids: ReadonlyArray<TransferId>, viewer: OwnerId | null) =>
     sql<TransferRow>`SELECT ${sql.literal(transferColumns)} FROM transfers
       WHERE id = ANY(${[...ids]}::uuid[]) AND ${visibleTo(viewer)}`.pipe(
+      Effect.map((rows) => rows.map(toTransfer)),
+      Effect.mapError(unavailable)
+    )
+
+  const getCreatedTransfers = (ids: ReadonlyArray<TransferId>, creator: OwnerId | null) =>
+    sql<TransferRow>`SELECT ${sql.literal(transferColumns)} FROM transfers
+      WHERE id = ANY(${[...ids]}::uuid[]) AND ${creator === null ? sql`true` : sql`owner_id = ${creator}`}`.pipe(
       Effect.map((rows) => rows.map(toTransfer)),
       Effect.mapError(unavailable)
     )
@@ -383,6 +402,9 @@ export const make = Effect.gen(function* () {
     lockTransfer,
     write,
     getTransfers,
+    getCreatedTransfers,
+    getOwner,
+    getAccounts,
     listTransfers,
     listEntries,
     dueHolds,

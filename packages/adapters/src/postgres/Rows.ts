@@ -42,11 +42,19 @@ export const toDate = (dt: DateTime.Utc): Date => DateTime.toDateUtc(dt)
 export const encodeCursor = (createdAt: Date, id: string) =>
   Buffer.from(`${createdAt.toISOString()}|${id}`, "utf8").toString("base64url")
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+// the years PostgreSQL's timestamptz and a JavaScript Date both hold
+const YEAR_MIN = 1
+const YEAR_MAX = 9999
+
+/** A cursor this store issued, or undefined: any other string (a non-UUID id, an odd date) is refused, not queried. */
 export const decodeCursor = (cursor: string): { createdAt: Date; id: string } | undefined => {
-  const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|")
-  if (iso === undefined || id === undefined) return undefined
+  const parts = Buffer.from(cursor, "base64url").toString("utf8").split("|")
+  const [iso, id] = parts
+  if (parts.length !== 2 || iso === undefined || id === undefined || !UUID.test(id)) return undefined
   const createdAt = new Date(iso)
-  return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id }
+  const year = createdAt.getUTCFullYear()
+  return Number.isNaN(createdAt.getTime()) || year < YEAR_MIN || year > YEAR_MAX ? undefined : { createdAt, id }
 }
 
 export interface TransferRow {
@@ -137,7 +145,10 @@ export const toEntry = (row: EntryRow): Entry => ({
 export const encodeSeqCursor = (id: bigint) => Buffer.from(`e|${id}`, "utf8").toString("base64url")
 export const decodeSeqCursor = (cursor: string): bigint | undefined => {
   const [tag, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|")
-  return tag === "e" && id !== undefined && /^[0-9]{1,19}$/.test(id) ? BigInt(id) : undefined
+  // entry ids are int8: a larger number is not a cursor this store issued
+  return tag === "e" && id !== undefined && /^[0-9]{1,19}$/.test(id) && BigInt(id) <= 2n ** 63n - 1n
+    ? BigInt(id)
+    : undefined
 }
 
 /**
@@ -146,8 +157,6 @@ export const decodeSeqCursor = (cursor: string): bigint | undefined => {
  */
 export const encodeTailCursor = (position: bigint, id: string) =>
   Buffer.from(`t|${position}|${id}`, "utf8").toString("base64url")
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export const decodeTailCursor = (cursor: string): { position: bigint; id: string } | undefined => {
   const [tag, position, id, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|")

@@ -33,7 +33,7 @@ export interface ListTransfers {
   /** Transfers debiting or crediting this account. */
   readonly accountId: AccountId | null
   readonly status: TransferStatus | null
-  /** Only transfers this owner created or whose debit account it owns; null = all (admin). */
+  /** Only transfers this owner may see (as `getTransfers`); null = all (admin). */
   readonly ownerId: OwnerId | null
   readonly cursor: string | null
   readonly limit: number
@@ -81,7 +81,12 @@ export class LedgerStore extends Context.Service<
   {
     readonly createOwner: (owner: Owner) => Effect.Effect<Owner, StoreUnavailable>
     readonly createAccount: (account: Account) => Effect.Effect<Account, StoreUnavailable>
+    readonly getOwner: (id: OwnerId) => Effect.Effect<Option.Option<Owner>, StoreUnavailable>
     readonly getAccount: (id: AccountId) => Effect.Effect<Option.Option<Account>, StoreUnavailable>
+    /** The accounts found among `ids`, without locking them (an owner never changes: safe to check first). */
+    readonly getAccounts: (
+      ids: ReadonlyArray<AccountId>
+    ) => Effect.Effect<ReadonlyMap<AccountId, Account>, StoreUnavailable>
     readonly listAccounts: (query: ListAccounts) => Effect.Effect<Page<Account>, StoreUnavailable | InvalidCursor>
 
     /**
@@ -97,10 +102,18 @@ export class LedgerStore extends Context.Service<
     readonly lockTransfer: (id: TransferId) => Effect.Effect<Option.Option<Transfer>, StoreUnavailable>
     readonly write: (changes: Changes) => Effect.Effect<void, StoreUnavailable | TransferIdTaken>
 
-    /** The transfers with these ids that `viewer` may see (it created them or owns one side); null = all. */
+    /**
+     * The transfers with these ids that `viewer` may see (it created them, or owns one side of one that is not
+     * failed: a stranger's refusal is not listed to the owner it named); null = all.
+     */
     readonly getTransfers: (
       ids: ReadonlyArray<TransferId>,
       viewer: OwnerId | null
+    ) => Effect.Effect<ReadonlyArray<Transfer>, StoreUnavailable>
+    /** The transfers with these ids that `creator` asked for (what a retry may replay); null = all. */
+    readonly getCreatedTransfers: (
+      ids: ReadonlyArray<TransferId>,
+      creator: OwnerId | null
     ) => Effect.Effect<ReadonlyArray<Transfer>, StoreUnavailable>
     readonly listTransfers: (query: ListTransfers) => Effect.Effect<Page<Transfer>, StoreUnavailable | InvalidCursor>
     readonly listEntries: (query: ListEntries) => Effect.Effect<Page<Entry>, StoreUnavailable | InvalidCursor>

@@ -14,6 +14,8 @@ export class OwnedSystemAccount extends Schema.TaggedError<OwnedSystemAccount>()
 }) {}
 
 export interface OpenAccountCommand {
+  /** An id derived from the request's idempotency key: a retry of a committed open returns that account. */
+  readonly id?: AccountId
   readonly currency: CurrencyCode
   readonly ownerId: OwnerId | null
   readonly allowNegative: boolean
@@ -25,9 +27,14 @@ export const open = Effect.fn("Accounts.open")(function* (command: OpenAccountCo
     return yield* new OwnedSystemAccount({ ownerId: command.ownerId })
   }
   const store = yield* LedgerStore
-  const id = AccountId.make(yield* (yield* Ids).next)
+  if (command.id !== undefined) {
+    const opened = yield* store.getAccount(command.id)
+    if (Option.isSome(opened) && opened.value.ownerId === command.ownerId) return opened.value
+  }
+  const { id: given, ...fields } = command
+  const id = given ?? AccountId.make(yield* (yield* Ids).next)
   const now = yield* DateTime.now
-  return yield* store.createAccount(openAccount({ id, ...command }, now))
+  return yield* store.createAccount(openAccount({ id, ...fields }, now))
 })
 
 /** `viewer` null = the admin (sees everything); another owner's account reads as not found. */

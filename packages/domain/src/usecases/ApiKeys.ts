@@ -17,6 +17,11 @@ export class OtherOwnersKey extends Schema.TaggedError<OtherOwnersKey>()("OtherO
   ownerId: Schema.String
 }) {}
 
+/** The system owner holds the world and FX liquidity accounts: no key is ever issued for it. */
+export class SystemOwnerReserved extends Schema.TaggedError<SystemOwnerReserved>()("SystemOwnerReserved", {
+  ownerId: Schema.String
+}) {}
+
 export interface IssueCommand {
   /** An existing owner; without it (admin) a new service owner named `ownerName` is created. */
   readonly ownerId: OwnerId | null
@@ -39,6 +44,10 @@ export const issue = Effect.fn("ApiKeys.issue")(function* (command: IssueCommand
     }
     ownerId = viewer
   } else if (command.ownerId !== null) {
+    const owner = yield* ledger.getOwner(command.ownerId)
+    if (Option.isSome(owner) && owner.value.kind === "system") {
+      return yield* new SystemOwnerReserved({ ownerId: command.ownerId })
+    }
     const owned = yield* keys.list(command.ownerId)
     const accounts = yield* ledger
       .listAccounts({ ownerId: command.ownerId, cursor: null, limit: 1 })

@@ -41,9 +41,30 @@ export class TransferNotFound extends Schema.TaggedError<TransferNotFound>()("Tr
   transferId: Schema.String
 }) {}
 
-/** `viewer` null = admin/system: sees and debits everything. An owner sees another owner's accounts as absent. */
+/**
+ * The account if `viewer` may debit it. `viewer` null = admin/system: debits everything. An owner sees another
+ * owner's accounts as absent, and never debits a system account (allowNegative: world, FX liquidity), even one
+ * it were somehow given a key for.
+ */
 const visible = (account: Account | undefined, viewer: OwnerId | null) =>
-  account !== undefined && (viewer === null || account.ownerId === viewer) ? account : undefined
+  account !== undefined && (viewer === null || (account.ownerId === viewer && !account.allowNegative))
+    ? account
+    : undefined
+
+/**
+ * The ids among `ids` that `viewer` may lock: every account it may debit, and those in `credited` (payees).
+ * Checked on an unlocked read first (an account's owner never changes), so a stranger's request never takes
+ * the row locks of accounts it cannot debit.
+ */
+const lockable = (ids: ReadonlyArray<AccountId>, credited: ReadonlySet<AccountId>, viewer: OwnerId | null) =>
+  Effect.gen(function* () {
+    if (viewer === null) return ids
+    const seen = yield* (yield* LedgerStore).getAccounts(ids)
+    return ids.filter((id) => credited.has(id) || visible(seen.get(id), viewer) !== undefined)
+  })
+
+/** A stored transfer under a retried id that this caller did not create: reused, and nothing of it is shown. */
+const notMine = (id: TransferId) => new TransferIdReused({ transferId: id })
 
 const sameRequest = (stored: Transfer, cmd: TransferCommand) =>
   stored.debitAccountId === cmd.debitAccountId &&
@@ -136,7 +157,9 @@ export const create = Effect.fn("Transfers.create")(function* (cmd: TransferComm
   const outcome = yield* store
     .transact(
       Effect.gen(function* () {
-        const locked = yield* store.lockAccounts([cmd.debitAccountId, cmd.creditAccountId])
+        const mayDebit = (yield* lockable([cmd.debitAccountId], new Set(), viewer)).length > 0
+        // a debit the viewer may not make is refused on its first check: lock nothing, not even the payee
+        const locked = mayDebit ? yield* store.lockAccounts([cmd.debitAccountId, cmd.creditAccountId]) : new Map()
         // decided once the locks are granted: a decision that waited on a lock is judged when it runs
         const decision = yield* decideLocked(cmd, locked, viewer)
         if (decision._tag === "Applied") {
@@ -155,8 +178,8 @@ export const create = Effect.fn("Transfers.create")(function* (cmd: TransferComm
     )
     .pipe(
       Effect.catchTag("TransferIdTaken", () =>
-        Effect.flatMap(store.getTransfers([cmd.id], null), ([stored]) =>
-          stored === undefined ? Effect.die(new Error("taken transfer id vanished")) : replay(stored, cmd)
+        Effect.flatMap(store.getCreatedTransfers([cmd.id], viewer), ([stored]) =>
+          stored === undefined ? Effect.fail(notMine(cmd.id)) : replay(stored, cmd)
         )
       )
     )
@@ -184,7 +207,9 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
     .transact(
       Effect.gen(function* () {
         const ids = cmds.flatMap((c) => [c.debitAccountId, c.creditAccountId])
-        const locked = yield* store.lockAccounts(ids)
+        const locked = yield* store.lockAccounts(
+          yield* lockable(ids, new Set(cmds.map((c) => c.creditAccountId)), viewer)
+        )
         const accounts = new Map<AccountId, Account>()
         for (const [id, account] of locked) {
           // another owner's debit accounts are invisible; credit accounts are payees and stay visible
@@ -219,15 +244,16 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
         Effect.gen(function* () {
           // a retry of the whole batch returns its first outcome; any other overlap is a reused id
           const stored = new Map(
-            (yield* store.getTransfers(
+            (yield* store.getCreatedTransfers(
               cmds.map((c) => c.id),
-              null
+              viewer
             )).map((t) => [t.id, t])
           )
           const all = cmds.map((c) => stored.get(c.id))
           const repeated = repeatedIndexes(cmds)
           if (all.some((t, i) => !repeated.has(i) && (t === undefined || !sameRequest(t, cmds[i]!)))) {
-            const reused = cmds.find((c) => stored.has(c.id))
+            // another caller's transfer reads as a reuse of its id, named but not shown
+            const reused = cmds.find((c) => stored.has(c.id)) ?? cmds.find((c) => !stored.has(c.id))
             return yield* new TransferIdReused({ transferId: reused?.id ?? cmds[0]!.id })
           }
           const transfers = all as ReadonlyArray<Transfer>
@@ -271,31 +297,40 @@ const settledBy = (action: HoldAction, transfer: Transfer): boolean =>
 const KINDS: Record<HoldAction["_tag"], HoldKind> = { post: "hold_post", void: "hold_void", expire: "hold_expire" }
 
 /**
- * Locks the hold (then its accounts) and decides the action on it; writes nothing. Shared by the ledger's own
- * post/void/expire and by reservations, which write the decision together with their seats.
+ * Decides the action on a hold once it (then its accounts) is locked; writes nothing. Shared by the ledger's own
+ * post/void/expire and by reservations, which write the decision together with their seats. Only the payer's
+ * owner (or the admin) acts on a hold: checked before any lock is taken, so a stranger locks nothing.
  */
 export const decideHoldLocked = (id: TransferId, action: HoldAction, viewer: OwnerId | null) =>
   Effect.gen(function* () {
     const store = yield* LedgerStore
+    const decide = (transfer: Transfer | undefined, accounts: Iterable<Account>, now: DateTime.Utc): HoldDecision =>
+      action._tag === "post"
+        ? decidePost(transfer, accounts, action.amountMinor, now)
+        : action._tag === "void"
+          ? decideVoid(transfer, accounts, now)
+          : decideExpire(transfer, accounts, now)
+    if (viewer !== null) {
+      const [seen] = yield* store.getTransfers([id], viewer)
+      const payer = seen === undefined ? [] : yield* lockable([seen.debitAccountId], new Set(), viewer)
+      if (payer.length === 0) return { transfer: undefined, decision: decide(undefined, [], yield* DateTime.now) }
+    }
     const found = Option.getOrUndefined(yield* store.lockTransfer(id))
     const ids = found === undefined ? [] : [found.debitAccountId, found.creditAccountId]
     if (found?.fx) ids.push(found.fx.debitLiquidityAccountId, found.fx.creditLiquidityAccountId)
     const accounts = yield* store.lockAccounts(ids)
     // read once the locks are held: a post that waited past expiresAt is refused as expired
     const now = yield* DateTime.now
-    // posting or voiding acts on the payer's funds: only the payer's owner (or the admin) may do it
     const transfer =
       found !== undefined && visible(accounts.get(found.debitAccountId), viewer) !== undefined ? found : undefined
-    const decision: HoldDecision =
-      action._tag === "post"
-        ? decidePost(transfer, accounts.values(), action.amountMinor, now)
-        : action._tag === "void"
-          ? decideVoid(transfer, accounts.values(), now)
-          : decideExpire(transfer, accounts.values(), now)
-    return { transfer, decision }
+    return { transfer, decision: decide(transfer, accounts.values(), now) }
   })
 
-const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) =>
+/**
+ * `resumed`: this call retries one whose outcome is unknown (an idempotency claim taken over after its holder
+ * was lost): a hold found settled exactly as asked is that first attempt's work and answered as done.
+ */
+const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null, resumed = false) =>
   Effect.gen(function* () {
     const store = yield* LedgerStore
     const telemetry = yield* LedgerTelemetry
@@ -308,7 +343,7 @@ const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) 
           const { transfer, decision } = yield* decideHoldLocked(id, action, viewer)
           if (decision._tag === "Refused") {
             // a retry after a connection lost around COMMIT may find the hold settled by its own first attempt
-            if (attempt > 1 && transfer !== undefined && settledBy(action, transfer)) return transfer
+            if ((attempt > 1 || resumed) && transfer !== undefined && settledBy(action, transfer)) return transfer
             return yield* new TransferRefused({ code: decision.code, transferId: id })
           }
           yield* store
@@ -330,13 +365,18 @@ const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null) 
 export const post = Effect.fn("Transfers.post")(function* (
   id: TransferId,
   amountMinor: bigint | undefined,
-  viewer: OwnerId | null
+  viewer: OwnerId | null,
+  resumed = false
 ) {
-  return yield* settleHold(id, { _tag: "post", amountMinor }, viewer)
+  return yield* settleHold(id, { _tag: "post", amountMinor }, viewer, resumed)
 })
 
-export const voidHold = Effect.fn("Transfers.void")(function* (id: TransferId, viewer: OwnerId | null) {
-  return yield* settleHold(id, { _tag: "void" }, viewer)
+export const voidHold = Effect.fn("Transfers.void")(function* (
+  id: TransferId,
+  viewer: OwnerId | null,
+  resumed = false
+) {
+  return yield* settleHold(id, { _tag: "void" }, viewer, resumed)
 })
 
 /** Expires every hold due at `now`, each in its own transaction; returns how many expired. */

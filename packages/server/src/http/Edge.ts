@@ -1,5 +1,6 @@
 // Global request handling at the edge: a request id (accepted from `x-request-id` or generated, returned
-// as a header and put on every log line), and the body size limit (TALLY_BODY_BYTES_MAX) → 413.
+// as a header and put on every log line), the body size limit (TALLY_BODY_BYTES_MAX) → 413, 415 as a problem, and
+// 405 with `Allow` for a method a path does not serve.
 import { randomUUID } from "node:crypto"
 import { ByteSize, Effect } from "effect"
 import {
@@ -10,7 +11,8 @@ import {
   HttpServerResponse
 } from "effect/http"
 import { ServerConfig } from "../Config.ts"
-import { PayloadTooLarge } from "../operations/Errors.ts"
+import { MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType } from "../operations/Errors.ts"
+import { allowedMethods } from "./Methods.ts"
 
 const tooLarge = (limit: number) =>
   HttpServerRespondable.toResponse(
@@ -18,6 +20,28 @@ const tooLarge = (limit: number) =>
       code: "body_too_large",
       detail: `request bodies are limited to ${limit} bytes (TALLY_BODY_BYTES_MAX)`
     })
+  )
+
+/** The API's own 415 is plain text: answered as a problem with a code, like every other refusal. */
+const unsupported = (response: HttpServerResponse.HttpServerResponse) =>
+  response.status === 415 && !String(response.headers["content-type"] ?? "").includes("problem+json")
+    ? HttpServerRespondable.toResponse(
+        new UnsupportedMediaType({
+          code: "unsupported_media_type",
+          detail: "request bodies are application/json"
+        })
+      )
+    : Effect.succeed(response)
+
+const notAllowed = (method: string, allowed: ReadonlyArray<string>) =>
+  Effect.map(
+    HttpServerRespondable.toResponse(
+      new MethodNotAllowed({
+        code: "method_not_allowed",
+        detail: `${method} is not served here; allowed: ${allowed.join(", ")}`
+      })
+    ),
+    HttpServerResponse.setHeader("allow", allowed.join(", "))
   )
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -32,14 +56,18 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const given = request.headers["x-request-id"]
         const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID()
         const declared = Number(request.headers["content-length"] ?? "0")
+        const allowed = allowedMethods(request.url.split("?")[0]!)
         const response =
-          declared > bodyBytesMax
-            ? yield* tooLarge(bodyBytesMax)
-            : yield* httpEffect.pipe(
-                Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
-                Effect.annotateLogs({ requestId })
-              )
-        return HttpServerResponse.setHeader(response, "x-request-id", requestId)
+          allowed.length > 0 && !allowed.includes(request.method)
+            ? yield* notAllowed(request.method, allowed)
+            : declared > bodyBytesMax
+              ? yield* tooLarge(bodyBytesMax)
+              : yield* httpEffect.pipe(
+                  Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
+                  Effect.annotateLogs({ requestId })
+                )
+        const answer = yield* unsupported(response)
+        return HttpServerResponse.setHeader(answer, "x-request-id", requestId)
       })
   }),
   { global: true }

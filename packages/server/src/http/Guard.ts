@@ -3,11 +3,18 @@
 // any endpoint may answer with before its operation runs.
 import { Effect, SchemaIssue } from "effect"
 import { HttpApiMiddleware } from "effect/http-api"
-import { PayloadTooLarge, TooManyRequests, Unavailable, ValidationFailed } from "../operations/Errors.ts"
+import {
+  MethodNotAllowed,
+  PayloadTooLarge,
+  TooManyRequests,
+  Unavailable,
+  UnsupportedMediaType,
+  ValidationFailed
+} from "../operations/Errors.ts"
 import { codeAnnotation } from "../operations/Schemas.ts"
 
 export class RequestGuard extends HttpApiMiddleware.Service<RequestGuard>()("tally/server/RequestGuard", {
-  error: [ValidationFailed, PayloadTooLarge, TooManyRequests, Unavailable]
+  error: [ValidationFailed, PayloadTooLarge, MethodNotAllowed, UnsupportedMediaType, TooManyRequests, Unavailable]
 }) {}
 
 const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()

@@ -1,65 +1,95 @@
-// Token bucket per presented API key (by hash; unknown keys are limited too, which slows guessing).
-// TALLY_RATE_LIMIT_PER_SECOND refills, TALLY_RATE_LIMIT_BURST caps the bucket; 0 disables. Over the
-// limit: 429 with Retry-After. Buckets are per instance; idle buckets are dropped after a minute.
-import { Clock, Config, Effect } from "effect"
+// Rate limits (docs/adr/0028-rate-limits.md): effect's RateLimiter (token bucket) on a store every instance
+// shares (PostgreSQL), keyed by owner — every key of an owner draws from one bucket — and, for requests without a
+// valid key, by client: the IP address over HTTP, the connection over RPC. HTTP requests are counted at the edge;
+// RPC calls one by one in the runner (`RateLimits.call`), so a WebSocket or an RPC batch cannot bypass the limit.
+// TALLY_RATE_LIMIT_PER_SECOND / _BURST per owner, TALLY_RATE_LIMIT_ANONYMOUS_PER_SECOND / _BURST per client;
+// 0 disables. Over the limit: 429 `rate_limited` with Retry-After.
+import { Config, Context, Duration, Effect, Layer, Option } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
-import { sha256Base64url } from "../Hash.ts"
+import { RateLimiter } from "effect/persistence/RateLimiter"
+import { Authenticator, bearerToken, type Principal } from "../Auth.ts"
 import { TooManyRequests } from "../operations/Errors.ts"
 
 export const RateLimitConfig = Config.all({
   perSecond: Config.Number("TALLY_RATE_LIMIT_PER_SECOND").pipe(Config.withDefault(2000)),
-  burst: Config.Number("TALLY_RATE_LIMIT_BURST").pipe(Config.withDefault(4000)),
-  bucketsMax: Config.Int("TALLY_RATE_LIMIT_BUCKETS_MAX").pipe(Config.withDefault(100_000))
+  burst: Config.Int("TALLY_RATE_LIMIT_BURST").pipe(Config.withDefault(4000)),
+  anonymousPerSecond: Config.Number("TALLY_RATE_LIMIT_ANONYMOUS_PER_SECOND").pipe(Config.withDefault(50)),
+  anonymousBurst: Config.Int("TALLY_RATE_LIMIT_ANONYMOUS_BURST").pipe(Config.withDefault(100))
 })
 
-interface Bucket {
-  tokens: number
-  at: number
+/** The bucket of a principal: its owner's (the admin key is one owner). */
+export const ownerKey = (principal: Principal) =>
+  principal.kind === "admin" ? "owner:admin" : `owner:${principal.ownerId}`
+
+export class RateLimits extends Context.Service<
+  RateLimits,
+  {
+    /** Takes one token from `key`'s bucket: fails `rate_limited` when it is empty. */
+    readonly take: (key: string, who: "owner" | "anonymous") => Effect.Effect<void, TooManyRequests>
+  }
+>()("tally/server/RateLimits") {
+  static readonly layer = Layer.effect(
+    RateLimits,
+    Effect.gen(function* () {
+      const config = yield* RateLimitConfig
+      const limiter = yield* RateLimiter
+      const take = (key: string, who: "owner" | "anonymous") => {
+        const perSecond = who === "owner" ? config.perSecond : config.anonymousPerSecond
+        const burst = who === "owner" ? config.burst : config.anonymousBurst
+        if (perSecond <= 0 || burst <= 0) return Effect.void
+        return limiter
+          .consume({
+            algorithm: "token-bucket",
+            onExceeded: "fail",
+            key: `tally:${key}`,
+            limit: burst,
+            window: Duration.millis((burst / perSecond) * 1000)
+          })
+          .pipe(
+            Effect.asVoid,
+            Effect.catch((error) =>
+              error.reason._tag === "RateLimitExceeded"
+                ? Effect.fail(
+                    new TooManyRequests({
+                      code: "rate_limited",
+                      detail:
+                        who === "owner"
+                          ? `over ${perSecond} requests/s for this owner (TALLY_RATE_LIMIT_PER_SECOND)`
+                          : `over ${perSecond} requests/s without a valid API key (TALLY_RATE_LIMIT_ANONYMOUS_PER_SECOND)`,
+                      retryAfterSeconds: Math.max(1, Math.ceil(Duration.toSeconds(error.reason.retryAfter)))
+                    })
+                  )
+                : // the store (the database) did not answer: the request will meet the same outage and say so
+                  Effect.logWarning("rate limit store unavailable", error.reason.message)
+            )
+          )
+      }
+      return RateLimits.of({ take })
+    })
+  )
 }
 
-/** Takes one token; returns 0 when allowed, else the seconds until a token is available. */
-export const takeToken = (bucket: Bucket, now: number, perSecond: number, burst: number): number => {
-  bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond)
-  bucket.at = now
-  if (bucket.tokens >= 1) {
-    bucket.tokens -= 1
-    return 0
-  }
-  return Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond))
-}
+const rpcPath = "/rpc"
 
 export const RateLimitMiddleware = HttpRouter.middleware(
   Effect.gen(function* () {
-    const config = yield* RateLimitConfig
-    const buckets = new Map<string, Bucket>()
-    let sweptAt = yield* Clock.currentTimeMillis
+    const limits = yield* RateLimits
+    const authenticator = yield* Authenticator
     return (httpEffect) =>
       Effect.gen(function* () {
-        if (config.perSecond <= 0) return yield* httpEffect
         const request = yield* HttpServerRequest.HttpServerRequest
-        const authorization = request.headers.authorization
-        if (authorization === undefined) return yield* httpEffect
-        const now = yield* Clock.currentTimeMillis
-        if (now - sweptAt > 60_000 || buckets.size > config.bucketsMax) {
-          for (const [k, b] of buckets) if (now - b.at > 60_000) buckets.delete(k)
-          sweptAt = now
-        }
-        const id = sha256Base64url(authorization)
-        let bucket = buckets.get(id)
-        if (bucket === undefined) {
-          bucket = { tokens: config.burst, at: now }
-          buckets.set(id, bucket)
-        }
-        const wait = takeToken(bucket, now, config.perSecond, config.burst)
-        if (wait === 0) return yield* httpEffect
-        const response = yield* HttpServerRespondable.toResponse(
-          new TooManyRequests({
-            code: "rate_limited",
-            detail: `over ${config.perSecond} requests/s for this API key`,
-            retryAfterSeconds: wait
-          })
+        const token = bearerToken(request.headers.authorization)
+        const principal = Option.isNone(token) ? Option.none() : yield* authenticator.authenticate(token.value)
+        // a valid key's RPC calls are counted one by one by the runner; everything else here, per request
+        if (Option.isSome(principal) && request.url.split("?")[0] === rpcPath) return yield* httpEffect
+        const taken = yield* Effect.result(
+          Option.isSome(principal)
+            ? limits.take(ownerKey(principal.value), "owner")
+            : limits.take(`ip:${Option.getOrElse(request.remoteAddress, () => "unknown")}`, "anonymous")
         )
-        return HttpServerResponse.setHeader(response, "retry-after", String(wait))
+        if (taken._tag === "Success") return yield* httpEffect
+        const response = yield* HttpServerRespondable.toResponse(taken.failure)
+        return HttpServerResponse.setHeader(response, "retry-after", String(taken.failure.retryAfterSeconds))
       })
   }),
   { global: true }

@@ -16,6 +16,7 @@ import {
 import { currencyOf, metadataWithin, pageSize } from "./Limits.ts"
 import { operation } from "./Operation.ts"
 import { ById, iso, Metadata, MetadataInput, PageFields, pageOf, SignedAmount, tailPageOf, Uuid } from "./Schemas.ts"
+import { derivedId } from "./TransferCommand.ts"
 
 export const groups = {
   accounts: { title: "Accounts", description: "Ledger accounts and their balances" },
@@ -92,9 +93,13 @@ export const create = operation({
   access: "key",
   idempotent: true,
   http: { method: "POST", path: "/v1/accounts", status: 201 },
-  handle: (payload, { principal }) =>
+  handle: (payload, { principal, idempotency }) =>
     Effect.gen(function* () {
       const account = yield* Accounts.open({
+        // derivation 1 (claims of an older server) made no account ids: a fresh one, as it did
+        ...(idempotency === undefined || idempotency.derivation === 1
+          ? {}
+          : { id: derivedId(principal, idempotency, "accounts.create", 0) as AccountId }),
         currency: yield* currencyOf(payload.currency),
         ownerId: viewerOf(principal),
         allowNegative: payload.allowNegative ?? false,

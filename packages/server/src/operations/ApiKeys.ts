@@ -4,7 +4,7 @@ import type { ApiKey } from "@tally/domain/ports/ApiKeyStore"
 import * as ApiKeys from "@tally/domain/usecases/ApiKeys"
 import { Effect, Schema } from "effect"
 import { Authenticator, keyHash, newApiKey, viewerOf } from "../Auth.ts"
-import { adminRequired, apiKeyNotFound, ownerNotFound } from "./Errors.ts"
+import { adminRequired, apiKeyNotFound, ownerNotFound, systemOwnerReserved } from "./Errors.ts"
 import { operation } from "./Operation.ts"
 import { ById, iso, NoPayload, Text, Uuid } from "./Schemas.ts"
 
@@ -50,7 +50,7 @@ export const create = operation({
   description: "Create an API key; the key is in this answer only",
   payload: CreateApiKey,
   success: CreatedApiKeyJson,
-  errors: [adminRequired, ownerNotFound],
+  errors: [adminRequired, ownerNotFound, systemOwnerReserved],
   access: "key",
   // the answer holds a secret: never stored for a replay
   idempotent: false,

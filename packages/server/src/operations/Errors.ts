@@ -80,6 +80,20 @@ export class PayloadTooLarge extends HttpApiError.Problem<PayloadTooLarge>()(
   { code: Schema.String }
 ) {}
 
+/** Answered by the HTTP edge: a method the path does not serve (`Allow` names those it does). */
+export class MethodNotAllowed extends HttpApiError.Problem<MethodNotAllowed>()(
+  "MethodNotAllowed",
+  { type: "urn:tally:problem:method-not-allowed", status: 405, title: "Method not allowed" },
+  { code: Schema.String }
+) {}
+
+/** Answered by the HTTP edge: a request body that is not `application/json`. */
+export class UnsupportedMediaType extends HttpApiError.Problem<UnsupportedMediaType>()(
+  "UnsupportedMediaType",
+  { type: "urn:tally:problem:unsupported-media-type", status: 415, title: "Unsupported media type" },
+  { code: Schema.String }
+) {}
+
 /** Answered by the HTTP edge (rate limit per API key) before any operation runs. */
 export class TooManyRequests extends HttpApiError.Problem<TooManyRequests>()(
   "TooManyRequests",
@@ -104,6 +118,8 @@ export type WireErrorClass =
   | typeof TransferRefused
   | typeof BatchRefused
   | typeof PayloadTooLarge
+  | typeof MethodNotAllowed
+  | typeof UnsupportedMediaType
   | typeof TooManyRequests
   | typeof Unavailable
 
@@ -120,6 +136,8 @@ export const wireErrorClasses: ReadonlyArray<WireErrorClass> = [
   TransferRefused,
   BatchRefused,
   PayloadTooLarge,
+  MethodNotAllowed,
+  UnsupportedMediaType,
   TooManyRequests,
   Unavailable
 ]
@@ -163,6 +181,7 @@ export const metadataTooLarge = failure(ValidationFailed, "metadata_too_large")
 export const batchSizeOutOfRange = failure(ValidationFailed, "batch_size_out_of_range")
 export const unauthorized = failure(Unauthorized, "unauthorized")
 export const adminRequired = failure(Forbidden, "admin_required")
+export const systemOwnerReserved = failure(Forbidden, "system_owner_reserved")
 export const accountNotFound = failure(NotFound, "account_not_found")
 export const transferNotFound = failure(NotFound, "transfer_not_found")
 export const apiKeyNotFound = failure(NotFound, "api_key_not_found")
@@ -177,4 +196,5 @@ export const transferRefused = failure(
 )
 export const batchRefused = failure(BatchRefused, "batch_refused")
 export const storeUnavailable = failure(Unavailable, "store_unavailable")
+export const rateLimited = failure(TooManyRequests, "rate_limited")
 export const notReady = failure(Unavailable, "not_ready")

@@ -9,10 +9,12 @@ import {
   type Failure,
   keyInFlight,
   keyReused,
+  rateLimited,
   storeUnavailable,
   unauthorized,
   type WireError
 } from "./Errors.ts"
+import type { Claimed } from "./Idempotency.ts"
 import type { DomainError } from "./Translate.ts"
 
 /** Who may call: anyone (probes), any valid API key, or only the admin key. */
@@ -40,6 +42,11 @@ export interface OperationContext<A extends Access> {
   readonly principal: A extends "public" ? undefined : Principal
   /** The request's idempotency key, if it carries one (idempotent operations). */
   readonly idempotencyKey: string | undefined
+  /**
+   * The claim the key holds when the runner claimed it: how to derive ids from the key (`derivedId`), and
+   * whether this run resumes a stale claim whose first run may have committed. Undefined without a claim.
+   */
+  readonly idempotency: Claimed | undefined
 }
 
 export interface Operation<
@@ -89,7 +96,7 @@ export const operation = <
 ): Operation<Name, P, S, F, A, I, R, U> => op
 
 type Derived<A extends Access, I extends boolean> =
-  | (A extends "public" ? never : typeof unauthorized | typeof storeUnavailable)
+  | (A extends "public" ? never : typeof unauthorized | typeof storeUnavailable | typeof rateLimited)
   | (A extends "admin" ? typeof adminRequired : never)
   | (I extends true ? typeof keyInFlight | typeof keyReused : never)
 
@@ -111,7 +118,7 @@ export type FailuresOf<O> =
 export const failuresOf = <O extends AnyOperation>(op: O): ReadonlyArray<FailuresOf<O>> =>
   [
     ...op.errors,
-    ...(op.access === "public" ? [] : [unauthorized, storeUnavailable]),
+    ...(op.access === "public" ? [] : [unauthorized, storeUnavailable, rateLimited]),
     ...(op.access === "admin" ? [adminRequired] : []),
     ...(op.idempotent ? [keyInFlight, keyReused] : [])
   ] as unknown as ReadonlyArray<FailuresOf<O>>

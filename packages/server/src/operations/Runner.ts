@@ -4,8 +4,9 @@
 // outcome; a replayed outcome is rendered by the surface too (`replay`).
 import { Cause, Effect, Exit, Option, type Redacted, Schema } from "effect"
 import { Authenticator, type Principal } from "../Auth.ts"
+import { ownerKey, RateLimits } from "../http/RateLimit.ts"
 import { Forbidden, Unauthorized, type WireError, wireErrorClasses } from "./Errors.ts"
-import { Idempotency, type Stored } from "./Idempotency.ts"
+import { type Claimed, Idempotency, type Stored } from "./Idempotency.ts"
 import { instrument, type Surface } from "./Instrumentation.ts"
 import type { AnyOperation, OperationContext } from "./Operation.ts"
 import { translate } from "./Translate.ts"
@@ -17,6 +18,11 @@ export interface Call {
   /** The presented bearer token, if any. */
   readonly credential: Option.Option<Redacted.Redacted>
   readonly idempotencyKey: string | undefined
+  /**
+   * RPC only: the client's rate-limit key for calls without a valid API key (its connection). RPC calls are
+   * rate-limited here, one by one; HTTP requests at the edge (http/RateLimit.ts).
+   */
+  readonly rpcClient?: string
 }
 
 const unauthorized = new Unauthorized({ code: "unauthorized", detail: "missing, unknown or revoked API key" })
@@ -31,6 +37,19 @@ const principalOf = (op: AnyOperation, credential: Option.Option<Redacted.Redact
       return yield* new Forbidden({ code: "admin_required", detail: `${op.name} needs the admin key` })
     }
     return found.value
+  })
+
+/** An RPC call's principal, its call counted against its owner (or, without a valid key, its connection). */
+const limitedPrincipalOf = (op: AnyOperation, credential: Option.Option<Redacted.Redacted>, client: string) =>
+  Effect.gen(function* () {
+    const limits = yield* RateLimits
+    const anonymous = limits.take(`rpc:${client}`, "anonymous")
+    if (Option.isNone(credential)) yield* anonymous
+    const principal = yield* principalOf(op, credential).pipe(
+      Effect.tapError((e) => (e._tag === "Unauthorized" && Option.isSome(credential) ? anonymous : Effect.void))
+    )
+    if (principal !== undefined) yield* limits.take(ownerKey(principal), "owner")
+    return principal
   })
 
 const encodeError = Schema.encodeUnknownEffect(Schema.Union(wireErrorClasses))
@@ -63,10 +82,21 @@ export const execute = <O extends AnyOperation, B>(
     call.surface,
     op.name,
     Effect.gen(function* () {
-      const principal: Principal | undefined = yield* principalOf(op, call.credential)
-      const context = { principal, idempotencyKey: call.idempotencyKey } as OperationContext<O["access"]>
-      const run = op.handle(call.payload, context).pipe(Effect.catch(translate))
-      if (!op.idempotent || call.idempotencyKey === undefined || principal === undefined) return yield* run
+      const principal: Principal | undefined =
+        call.rpcClient === undefined || op.access === "public"
+          ? yield* principalOf(op, call.credential)
+          : yield* limitedPrincipalOf(op, call.credential, call.rpcClient)
+      const run = (idempotency: Claimed | undefined) =>
+        op
+          .handle(call.payload, {
+            principal,
+            idempotencyKey: call.idempotencyKey,
+            idempotency
+          } as OperationContext<O["access"]>)
+          .pipe(Effect.catch(translate))
+      if (!op.idempotent || call.idempotencyKey === undefined || principal === undefined) {
+        return yield* run(undefined)
+      }
       const request = yield* Schema.encodeUnknownEffect(op.payload as Schema.Codec<unknown, unknown>)(
         call.payload
       ).pipe(Effect.orDie)
@@ -77,7 +107,7 @@ export const execute = <O extends AnyOperation, B>(
       )
       return outcome._tag === "Fresh" ? outcome.value : yield* replay(outcome)
     })
-  ) as Effect.Effect<O["success"]["Type"] | B, WireError, Authenticator | Idempotency | EffectServices<O>>
+  ) as Effect.Effect<O["success"]["Type"] | B, WireError, Authenticator | Idempotency | RateLimits | EffectServices<O>>
 
 type EffectServices<O> = O extends { readonly handle: (...args: never) => Effect.Effect<unknown, unknown, infer R> }
   ? R

@@ -3,6 +3,7 @@ import type { Ids } from "@tally/domain/ports/Ids"
 import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { Authenticator } from "../Auth.ts"
 import type { ServerConfig } from "../Config.ts"
+import type { RateLimits } from "../http/RateLimit.ts"
 import type { Idempotency } from "./Idempotency.ts"
 import type { SystemStatus } from "./System.ts"
 
@@ -15,3 +16,4 @@ export type OperationServices =
   | Authenticator
   | Idempotency
   | SystemStatus
+  | RateLimits

@@ -78,9 +78,15 @@ export const create = operation({
   access: "key",
   idempotent: true,
   http: { method: "POST", path: "/v1/transfers", status: 201 },
-  handle: (payload, { principal, idempotencyKey }) =>
+  handle: (payload, { principal, idempotency }) =>
     Effect.gen(function* () {
-      const command = yield* toCommand(payload, principal, idempotencyKey, 0, null)
+      const command = yield* toCommand(
+        payload,
+        principal,
+        { claimed: idempotency, operation: "transfers.create" },
+        0,
+        null
+      )
       return transferJson(yield* Transfers.create(command, viewerOf(principal)))
     })
 })
@@ -134,9 +140,14 @@ export const post = operation({
   access: "key",
   idempotent: true,
   http: { method: "POST", path: "/v1/transfers/:id/post" },
-  handle: ({ id, amount }, { principal }) =>
+  handle: ({ id, amount }, { principal, idempotency }) =>
     Effect.map(
-      Transfers.post(id as TransferId, amount === undefined ? undefined : BigInt(amount), viewerOf(principal)),
+      Transfers.post(
+        id as TransferId,
+        amount === undefined ? undefined : BigInt(amount),
+        viewerOf(principal),
+        idempotency?.resumed === true
+      ),
       transferJson
     )
 })
@@ -150,7 +161,8 @@ export const voidHold = operation({
   access: "key",
   idempotent: true,
   http: { method: "POST", path: "/v1/transfers/:id/void" },
-  handle: ({ id }, { principal }) => Effect.map(Transfers.voidHold(id as TransferId, viewerOf(principal)), transferJson)
+  handle: ({ id }, { principal, idempotency }) =>
+    Effect.map(Transfers.voidHold(id as TransferId, viewerOf(principal), idempotency?.resumed === true), transferJson)
 })
 
 export const batch = operation({
@@ -162,10 +174,12 @@ export const batch = operation({
   access: "key",
   idempotent: true,
   http: { method: "POST", path: "/v1/transfer-batches", status: 201 },
-  handle: ({ transfers }, { principal, idempotencyKey }) =>
+  handle: ({ transfers }, { principal, idempotency }) =>
     Effect.gen(function* () {
       const batchId = yield* (yield* Ids).next
-      const commands = yield* Effect.forEach(transfers, (t, i) => toCommand(t, principal, idempotencyKey, i, batchId))
+      const commands = yield* Effect.forEach(transfers, (t, i) =>
+        toCommand(t, principal, { claimed: idempotency, operation: "transfers.batch" }, i, batchId)
+      )
       return { transfers: (yield* Transfers.createBatch(commands, viewerOf(principal))).map(transferJson) }
     })
 })

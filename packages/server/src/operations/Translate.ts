@@ -3,7 +3,7 @@
 import type { InvalidCursor } from "@tally/domain/ports/LedgerStore"
 import type { StoreUnavailable } from "@tally/domain/ports/StoreError"
 import type { AccountNotFound, OwnedSystemAccount } from "@tally/domain/usecases/Accounts"
-import type { ApiKeyNotFound, OtherOwnersKey, OwnerNotFound } from "@tally/domain/usecases/ApiKeys"
+import type { ApiKeyNotFound, OtherOwnersKey, OwnerNotFound, SystemOwnerReserved } from "@tally/domain/usecases/ApiKeys"
 import type * as Transfers from "@tally/domain/usecases/Transfers"
 import { Effect } from "effect"
 import {
@@ -31,6 +31,7 @@ export type DomainError =
   | OwnerNotFound
   | ApiKeyNotFound
   | OtherOwnersKey
+  | SystemOwnerReserved
 
 const wire = (error: DomainError): WireError => {
   switch (error._tag) {
@@ -80,6 +81,11 @@ const wire = (error: DomainError): WireError => {
       return new NotFound({ code: "owner_not_found", detail: `no owner ${error.ownerId}` })
     case "ApiKeyNotFound":
       return new NotFound({ code: "api_key_not_found", detail: `no API key ${error.apiKeyId}` })
+    case "SystemOwnerReserved":
+      return new Forbidden({
+        code: "system_owner_reserved",
+        detail: "the system owner (world and FX liquidity accounts) gets no API key"
+      })
     case "OtherOwnersKey":
       return new Forbidden({ code: "admin_required", detail: "only the admin key creates keys for others" })
   }

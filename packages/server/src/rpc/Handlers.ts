@@ -24,14 +24,18 @@ const replay =
 
 const handle =
   (op: AnyOperation) =>
-  ({ idempotencyKey, ...payload }: { readonly idempotencyKey?: string }, { headers }: { readonly headers: object }) =>
+  (
+    { idempotencyKey, ...payload }: { readonly idempotencyKey?: string },
+    { headers, client }: { readonly headers: object; readonly client: { readonly id: number } }
+  ) =>
     execute(
       op,
       {
         surface: "rpc",
         payload,
         credential: bearerToken((headers as Record<string, string | undefined>).authorization),
-        idempotencyKey
+        idempotencyKey,
+        rpcClient: String(client.id)
       },
       replay(op)
     )

@@ -56,7 +56,7 @@ export const call = (
     let body: string | undefined
     if (options.rawBody !== undefined) body = options.rawBody
     else if (options.body !== undefined) body = JSON.stringify(options.body)
-    if (body !== undefined) headers["content-type"] = "application/json"
+    if (body !== undefined) headers["content-type"] ??= "application/json"
     const response = yield* Effect.promise(() =>
       fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
     )
