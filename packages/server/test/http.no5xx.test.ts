@@ -11,7 +11,10 @@ const open = (currency: string, allowNegative = false) =>
     return r.body.id as string
   })
 
-layer(TestServer(), { timeout: 60_000, excludeTestServices: true })("no user-triggerable 5xx", (it) => {
+layer(TestServer({ env: { TALLY_FX_MAX_AGE_SECONDS: String(10 * 365 * 86_400) } }), {
+  timeout: 60_000,
+  excludeTestServices: true
+})("no user-triggerable 5xx", (it) => {
   it.effect("a cursor whose id is not a UUID, or whose date PostgreSQL cannot hold → 400 invalid_cursor", () =>
     Effect.gen(function* () {
       const account = yield* open("EUR")
