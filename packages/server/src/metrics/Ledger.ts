@@ -1,10 +1,10 @@
 // Ledger metrics, recorded where the use cases report their committed outcomes (the domain's LedgerTelemetry
-// port): `tally_transfers_total{kind,status,reason}` and `tally_batch_size`.
+// port): `tally_transfers_total{kind,status,reason}`, `tally_batch_size` and `tally_group_commit_size`.
 import { LedgerTelemetry, type TransferKind } from "@tally/domain/ports/LedgerTelemetry"
 import { codes, type ResultCode } from "@tally/domain/ResultCode"
 import type { Transfer } from "@tally/domain/Transfer"
 import { Effect, Layer, Metric } from "effect"
-import { batchSize, transfers } from "./Definitions.ts"
+import { batchSize, groupCommitSize, transfers } from "./Definitions.ts"
 
 const isResultCode = (code: unknown): code is ResultCode =>
   typeof code === "string" && codes.includes(code as ResultCode)
@@ -27,5 +27,6 @@ const committed = (kind: TransferKind, decided: ReadonlyArray<Transfer>) =>
 
 export const LedgerTelemetryLive = Layer.succeed(LedgerTelemetry, {
   committed,
-  holdRefused: (kind, code) => count(kind, "failed", isResultCode(code) ? code : "other", 1)
+  holdRefused: (kind, code) => count(kind, "failed", isResultCode(code) ? code : "other", 1),
+  grouped: (size) => Metric.update(groupCommitSize, size)
 })

@@ -1,0 +1,162 @@
+// Group commit (docs/adr/0024): concurrent single transfers of one owner, coalesced by effect's RequestResolver
+// into one transaction: one lock of the union of their accounts (id order), the decisions one after another in
+// arrival order, one write, one COMMIT. Each transfer keeps its own outcome.
+import { Context, DateTime, Effect, Exit, Request, RequestResolver } from "effect"
+import type { OwnerId } from "../Account.ts"
+import type { TransferCommand, TransferDecision } from "../CreateTransfer.ts"
+import { decideGroup, type GroupMember } from "../Group.ts"
+import type { CurrencyCode } from "../Money.ts"
+import { LedgerStore } from "../ports/LedgerStore.ts"
+import { LedgerTelemetry } from "../ports/LedgerTelemetry.ts"
+import type { StoreUnavailable } from "../ports/StoreError.ts"
+import type { Transfer, TransferId } from "../Transfer.ts"
+import {
+  createOne,
+  LedgerLimits,
+  type LedgerLimitsShape,
+  loadFx,
+  noChanges,
+  replay,
+  type TransferIdReused,
+  type TransferRefused
+} from "./TransferSteps.ts"
+
+export interface GroupCommitSettings {
+  /** TALLY_GROUP_COMMIT_ENABLED: off = every transfer in its own transaction. */
+  readonly enabled: boolean
+  /** TALLY_GROUP_COMMIT_WINDOW_MS: how long the first transfer of a group waits for others (0 = one tick). */
+  readonly windowMillis: number
+  /** TALLY_GROUP_COMMIT_SIZE_MAX: transfers per group at most; a full group runs at once. */
+  readonly sizeMax: number
+}
+
+export class GroupCommit extends Context.Reference<GroupCommitSettings>("tally/domain/GroupCommit", {
+  defaultValue: () => ({ enabled: true, windowMillis: 1, sizeMax: 100 })
+}) {}
+
+/** A fresh decision (committed), or the stored transfer a retry is answered with. */
+export type Outcome = TransferDecision | Transfer
+
+export type GroupError = StoreUnavailable | TransferIdReused | TransferRefused
+
+interface Member extends GroupMember {
+  readonly limits: LedgerLimitsShape
+}
+
+class CreateTransfer extends Request.Class<{ readonly member: Member }, Outcome, GroupError, LedgerStore> {}
+
+type Exits = ReadonlyArray<Exit.Exit<Outcome, GroupError>>
+
+/** A member alone, in its own transaction (with its own limits): today's path. */
+const one = (member: Member) =>
+  createOne(member.cmd, member.viewer).pipe(Effect.provideService(LedgerLimits, member.limits), Effect.exit)
+
+const groupTransaction = (members: ReadonlyArray<Member>) =>
+  Effect.gen(function* () {
+    const store = yield* LedgerStore
+    const locked = yield* store.lockAccounts(members.flatMap((m) => [m.cmd.debitAccountId, m.cmd.creditAccountId]))
+    const pairs = members.flatMap((m): ReadonlyArray<readonly [CurrencyCode, CurrencyCode]> => {
+      const d = locked.get(m.cmd.debitAccountId)
+      const k = locked.get(m.cmd.creditAccountId)
+      return d !== undefined && k !== undefined && d.currency !== k.currency ? [[d.currency, k.currency]] : []
+    })
+    const fxFor = yield* loadFx(pairs)
+    const now = yield* DateTime.now // after the locks, as for a single transfer
+    const group = decideGroup(members, locked, fxFor, now)
+    yield* store.write({
+      ...noChanges(members[0]!.viewer),
+      inserted: group.transfers,
+      accounts: group.accounts,
+      entries: group.entries
+    })
+    return group.results
+  })
+
+/** Each member's outcome from the group's results: a repeat of an id is answered as a retry of the first. */
+const outcomes = (members: ReadonlyArray<Member>, results: ReturnType<typeof decideGroup>["results"]) =>
+  Effect.forEach(results, (result, i): Effect.Effect<Exit.Exit<Outcome, GroupError>> => {
+    if (result._tag === "Decided") return Effect.succeed(Exit.succeed(result.decision))
+    const first = results[result.of]!
+    return first._tag === "Decided"
+      ? Effect.exit(replay(first.decision.transfer, members[i]!.cmd))
+      : Effect.die(new Error("a repeat of a repeat"))
+  })
+
+const runGroup = (members: ReadonlyArray<Member>): Effect.Effect<Exits, never, LedgerStore> =>
+  Effect.gen(function* () {
+    if (members.length === 1) return [yield* one(members[0]!)]
+    const store = yield* LedgerStore
+    // a retryable failure (serialization, deadlock, lost connection) re-runs the whole group inside `transact`
+    const attempt = yield* store.transact(groupTransaction(members)).pipe(
+      Effect.map((results) => ({ _tag: "Written" as const, results })),
+      Effect.catchTag("TransferIdTaken", (e) => Effect.succeed({ _tag: "Taken" as const, ids: e.transferIds })),
+      Effect.exit
+    )
+    if (Exit.isSuccess(attempt) && attempt.value._tag === "Written") {
+      return yield* outcomes(members, attempt.value.results)
+    }
+    if (Exit.isSuccess(attempt) && attempt.value._tag === "Taken") {
+      // some ids are stored (retries of earlier requests): rolled back; they are answered from the stored
+      // transfers and the others run again as a group
+      const stored = yield* store.getTransfers(attempt.value.ids as ReadonlyArray<TransferId>, null).pipe(Effect.exit)
+      if (Exit.isSuccess(stored) && stored.value.length > 0) {
+        const byId = new Map(stored.value.map((t) => [t.id, t]))
+        const rest = members.filter((m) => !byId.has(m.cmd.id))
+        const restExits: Array<Exit.Exit<Outcome, GroupError>> = rest.length === 0 ? [] : [...(yield* runGroup(rest))]
+        return yield* Effect.forEach(members, (m): Effect.Effect<Exit.Exit<Outcome, GroupError>> => {
+          const found = byId.get(m.cmd.id)
+          return found !== undefined ? Effect.exit(replay(found, m.cmd)) : Effect.succeed(restExits.shift()!)
+        })
+      }
+    }
+    // any other failure: each member alone, so that one member's failure does not fail the others
+    return yield* Effect.forEach(members, one, { concurrency: "unbounded" })
+  })
+
+/** Groups never mix stores (tests run several) nor owners (the write stores one owner for its transfers). */
+const keys = new WeakMap<object, Map<OwnerId | null, object>>()
+const keyOf = (store: object, viewer: OwnerId | null): object => {
+  let byViewer = keys.get(store)
+  if (byViewer === undefined) keys.set(store, (byViewer = new Map()))
+  let key = byViewer.get(viewer)
+  if (key === undefined) byViewer.set(viewer, (key = { viewer }))
+  return key
+}
+
+/** A real-time wait, whatever clock the caller's fiber has (a test's TestClock does not hold a group back). */
+const wait = (millis: number) =>
+  Effect.callback<void>((resume) => {
+    const timer = setTimeout(() => resume(Effect.void), millis)
+    return Effect.sync(() => clearTimeout(timer))
+  })
+
+const makeResolver = (settings: GroupCommitSettings) => {
+  const base = RequestResolver.makeWith<CreateTransfer>({
+    batchKey: (entry) => keyOf(Context.get(entry.context, LedgerStore), entry.request.member.viewer),
+    delay: settings.windowMillis > 0 ? wait(settings.windowMillis) : Effect.yieldNow,
+    collectWhile: (entries) => entries.size < Math.max(1, settings.sizeMax),
+    runAll: (entries) =>
+      Effect.gen(function* () {
+        const exits = yield* runGroup(entries.map((e) => e.request.member))
+        entries.forEach((entry, i) => entry.completeUnsafe(exits[i]!))
+        const grouped = (yield* LedgerTelemetry).grouped
+        if (grouped !== undefined) yield* grouped(entries.length)
+      }).pipe(Effect.provideContext(entries[0]!.context))
+  })
+  return base
+}
+
+const resolvers = new Map<string, RequestResolver.RequestResolver<CreateTransfer>>()
+const resolverFor = (settings: GroupCommitSettings) => {
+  const key = `${settings.windowMillis}:${settings.sizeMax}`
+  let resolver = resolvers.get(key)
+  if (resolver === undefined) resolvers.set(key, (resolver = makeResolver(settings)))
+  return resolver
+}
+
+/** Decides and commits `cmd` with the other transfers of its owner that arrive within the window. */
+export const submit = (cmd: TransferCommand, viewer: OwnerId | null, settings: GroupCommitSettings) =>
+  Effect.gen(function* () {
+    const limits = yield* LedgerLimits
+    return yield* Effect.request(new CreateTransfer({ member: { cmd, viewer, limits } }), resolverFor(settings))
+  })
