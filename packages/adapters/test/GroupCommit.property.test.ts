@@ -136,8 +136,7 @@ const check = ({ specs, sizeMax, windowMillis }: Run, groupsSeen: Array<number>)
     const written: Array<Transfer> = []
     const recording = LedgerStore.of({
       ...inner,
-      write: (changes) =>
-        Effect.tap(inner.write(changes), () => Effect.sync(() => written.push(...changes.inserted)))
+      write: (changes) => Effect.tap(inner.write(changes), () => Effect.sync(() => written.push(...changes.inserted)))
     })
     const grouped = yield* Effect.gen(function* () {
       const { accounts, ids, owners } = yield* setUp
@@ -185,21 +184,25 @@ const check = ({ specs, sizeMax, windowMillis }: Run, groupsSeen: Array<number>)
   })
 
 const properties = (numRuns: number) => (it: Vitest.MethodsNonLive<LedgerStore>) => {
-  it.effect(`${numRuns} random interleavings: the groups' outcomes are those of one at a time, in their order`, () =>
-    Effect.gen(function* () {
-      const groupsSeen: Array<number> = []
-      const context = yield* Effect.context<LedgerStore>()
-      yield* Effect.promise(() =>
-        fc.assert(
-          fc.asyncProperty(runArb, (run) => Effect.runPromise(Effect.provideContext(check(run, groupsSeen), context))),
-          { numRuns }
+  it.effect(
+    `${numRuns} random interleavings: the groups' outcomes are those of one at a time, in their order`,
+    () =>
+      Effect.gen(function* () {
+        const groupsSeen: Array<number> = []
+        const context = yield* Effect.context<LedgerStore>()
+        yield* Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(runArb, (run) =>
+              Effect.runPromise(Effect.provideContext(check(run, groupsSeen), context))
+            ),
+            { numRuns }
+          )
         )
-      )
-      assert.isTrue(
-        groupsSeen.some((size) => size > 1),
-        `some transactions held more than one transfer (sizes seen: ${[...new Set(groupsSeen)].join(", ")})`
-      )
-    }),
+        assert.isTrue(
+          groupsSeen.some((size) => size > 1),
+          `some transactions held more than one transfer (sizes seen: ${[...new Set(groupsSeen)].join(", ")})`
+        )
+      }),
     120_000
   )
 }

@@ -138,9 +138,9 @@ const makeResolver = (settings: GroupCommitSettings) => {
     runAll: (entries) =>
       Effect.gen(function* () {
         const exits = yield* runGroup(entries.map((e) => e.request.member))
-        entries.forEach((entry, i) => entry.completeUnsafe(exits[i]!))
         const grouped = (yield* LedgerTelemetry).grouped
         if (grouped !== undefined) yield* grouped(entries.length)
+        entries.forEach((entry, i) => entry.completeUnsafe(exits[i]!))
       }).pipe(Effect.provideContext(entries[0]!.context))
   })
   return base

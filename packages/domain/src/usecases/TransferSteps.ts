@@ -10,10 +10,9 @@ import type { Transfer } from "../Transfer.ts"
 /** Ledger limits (configured by the server from TALLY_* settings). */
 export type LedgerLimitsShape = Limits & { readonly batchSizeMax: number }
 
-export class LedgerLimits extends Context.Reference<LedgerLimitsShape>(
-  "tally/domain/LedgerLimits",
-  { defaultValue: () => ({ fxMaxAgeSeconds: 24 * 3600, timeoutSecondsMax: 30 * 24 * 3600, batchSizeMax: 1000 }) }
-) {}
+export class LedgerLimits extends Context.Reference<LedgerLimitsShape>("tally/domain/LedgerLimits", {
+  defaultValue: () => ({ fxMaxAgeSeconds: 24 * 3600, timeoutSecondsMax: 30 * 24 * 3600, batchSizeMax: 1000 })
+}) {}
 
 /** A transfer (or hold operation) was refused with a result code; the failed transfer is stored. */
 export class TransferRefused extends Schema.TaggedError<TransferRefused>()("TransferRefused", {

@@ -22,7 +22,13 @@ import {
 } from "./TransferSteps.ts"
 
 export { GroupCommit, type GroupCommitSettings } from "./TransferGroups.ts"
-export { decideLocked, LedgerLimits, type LedgerLimitsShape, TransferIdReused, TransferRefused } from "./TransferSteps.ts"
+export {
+  decideLocked,
+  LedgerLimits,
+  type LedgerLimitsShape,
+  TransferIdReused,
+  TransferRefused
+} from "./TransferSteps.ts"
 
 export class BatchRefused extends Schema.TaggedError<BatchRefused>()("BatchRefused", {
   errors: Schema.Array(Schema.Struct({ index: Schema.Number, code: Schema.String })),
