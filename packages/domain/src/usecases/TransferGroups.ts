@@ -116,10 +116,10 @@ const runGroup = (members: ReadonlyArray<Member>): Effect.Effect<Exits, never, L
 /** Groups never mix stores (tests run several) nor owners (the write stores one owner for its transfers). */
 const keys = new WeakMap<object, Map<OwnerId | null, object>>()
 const keyOf = (store: object, viewer: OwnerId | null): object => {
-  let byViewer = keys.get(store)
-  if (byViewer === undefined) keys.set(store, (byViewer = new Map()))
-  let key = byViewer.get(viewer)
-  if (key === undefined) byViewer.set(viewer, (key = { viewer }))
+  const byViewer = keys.get(store) ?? new Map<OwnerId | null, object>()
+  keys.set(store, byViewer)
+  const key = byViewer.get(viewer) ?? { viewer }
+  byViewer.set(viewer, key)
   return key
 }
 
@@ -140,7 +140,9 @@ const makeResolver = (settings: GroupCommitSettings) => {
         const exits = yield* runGroup(entries.map((e) => e.request.member))
         const grouped = (yield* LedgerTelemetry).grouped
         if (grouped !== undefined) yield* grouped(entries.length)
-        entries.forEach((entry, i) => entry.completeUnsafe(exits[i]!))
+        entries.forEach((entry, i) => {
+          entry.completeUnsafe(exits[i]!)
+        })
       }).pipe(Effect.provideContext(entries[0]!.context))
   })
   return base
@@ -149,8 +151,8 @@ const makeResolver = (settings: GroupCommitSettings) => {
 const resolvers = new Map<string, RequestResolver.RequestResolver<CreateTransfer>>()
 const resolverFor = (settings: GroupCommitSettings) => {
   const key = `${settings.windowMillis}:${settings.sizeMax}`
-  let resolver = resolvers.get(key)
-  if (resolver === undefined) resolvers.set(key, (resolver = makeResolver(settings)))
+  const resolver = resolvers.get(key) ?? makeResolver(settings)
+  resolvers.set(key, resolver)
   return resolver
 }
 
