@@ -2,7 +2,7 @@
 import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
 import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import * as Transfers from "@tally/domain/usecases/Transfers"
-import { Effect, Layer } from "effect"
+import { Config, Effect, Layer } from "effect"
 import { Driver, failed, type Outcome, posted, refused } from "./Driver.ts"
 
 /** Anything but a ledger refusal is an error, named by its tag (StoreUnavailable, TransferIdReused, …). */
@@ -14,10 +14,18 @@ const otherwise =
       Effect.catchDefect(() => Effect.succeed<Outcome>(failed(transfers, "defect")))
     )
 
+/** The service's group commit settings (packages/server/src/Server.ts GroupCommitLive), read the same way. */
+const groupCommit = Config.all({
+  enabled: Config.Boolean("TALLY_GROUP_COMMIT_ENABLED").pipe(Config.withDefault(true)),
+  windowMillis: Config.Int("TALLY_GROUP_COMMIT_WINDOW_MS").pipe(Config.withDefault(1)),
+  sizeMax: Config.Int("TALLY_GROUP_COMMIT_SIZE_MAX").pipe(Config.withDefault(100))
+})
+
 export const layer = Layer.effect(
   Driver,
   Effect.gen(function* () {
     const store = yield* LedgerStore
+    const settings = yield* groupCommit
     return Driver.of({
       name: "inprocess",
       transfer: (cmd) =>
@@ -25,7 +33,8 @@ export const layer = Layer.effect(
           Effect.as(posted(1)),
           Effect.catchTag("TransferRefused", (e) => Effect.succeed(refused(1, [e.code]))),
           otherwise(1),
-          Effect.provideService(LedgerStore, store)
+          Effect.provideService(LedgerStore, store),
+          Effect.provideService(Transfers.GroupCommit, settings)
         ),
       batch: (cmds) =>
         Transfers.createBatch(cmds, null).pipe(

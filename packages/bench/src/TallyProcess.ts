@@ -9,6 +9,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Context, Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { benchLockTimeoutMs } from "./BenchDatabase.ts"
 
 export class TallyProcessError extends Schema.TaggedError<TallyProcessError>()("TallyProcessError", {
   message: Schema.String
@@ -79,6 +80,7 @@ const start = (options: TallyProcessOptions) =>
             TALLY_METRICS_PORT: String(metricsPort),
             TALLY_ADMIN_API_KEY: adminKey,
             TALLY_DB_POOL_MAX: String(options.poolMax),
+            TALLY_DB_LOCK_TIMEOUT_MS: String(benchLockTimeoutMs),
             TALLY_DATA_DIR: dataDir
           },
           stdio: ["ignore", "pipe", "pipe"]
