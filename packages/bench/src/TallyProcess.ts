@@ -27,6 +27,8 @@ export interface TallyProcessOptions {
   /** TALLY_DB_POOL_MAX of each instance. */
   readonly poolMax: number
   readonly instances: number
+  /** node --cpu-prof into this folder (written when the process exits). */
+  readonly cpuProfDir?: string | undefined
 }
 
 /** The running `tally serve` instances (at least one), in start order. */
@@ -59,6 +61,8 @@ const healthy = (url: string) =>
     )
   )
 
+const profiling = (dir: string | undefined) => (dir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`])
+
 const start = (options: TallyProcessOptions) =>
   Effect.gen(function* () {
     const main = fileURLToPath(import.meta.resolve("@tally/server/main"))
@@ -71,7 +75,7 @@ const start = (options: TallyProcessOptions) =>
     let output = ""
     const child = yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const child = spawn(process.execPath, [main, "serve"], {
+        const child = spawn(process.execPath, [...profiling(options.cpuProfDir), main, "serve"], {
           env: {
             ...process.env,
             DATABASE_URL: Redacted.value(options.databaseUrl),

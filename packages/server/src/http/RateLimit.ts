@@ -3,7 +3,7 @@
 // limit: 429 with Retry-After. Buckets are per instance; idle buckets are dropped after a minute.
 import { Clock, Config, Effect } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
-import { sha256Base64url } from "../Hash.ts"
+import { memo, sha256Base64url } from "../Hash.ts"
 import { TooManyRequests } from "../operations/Errors.ts"
 
 export const RateLimitConfig = Config.all({
@@ -32,6 +32,7 @@ export const RateLimitMiddleware = HttpRouter.middleware(
   Effect.gen(function* () {
     const config = yield* RateLimitConfig
     const buckets = new Map<string, Bucket>()
+    const bucketId = memo(sha256Base64url, 1_024)
     let sweptAt = yield* Clock.currentTimeMillis
     return (httpEffect) =>
       Effect.gen(function* () {
@@ -44,7 +45,7 @@ export const RateLimitMiddleware = HttpRouter.middleware(
           for (const [k, b] of buckets) if (now - b.at > 60_000) buckets.delete(k)
           sweptAt = now
         }
-        const id = sha256Base64url(authorization)
+        const id = bucketId(authorization)
         let bucket = buckets.get(id)
         if (bucket === undefined) {
           bucket = { tokens: config.burst, at: now }

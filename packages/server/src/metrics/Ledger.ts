@@ -9,8 +9,19 @@ import { batchSize, groupCommitSize, transfers } from "./Definitions.ts"
 const isResultCode = (code: unknown): code is ResultCode =>
   typeof code === "string" && codes.includes(code as ResultCode)
 
+// one labelled counter per (kind, status, reason): bounded by the result codes, made once each
+const counters = new Map<string, typeof transfers>()
+const counter = (kind: TransferKind, status: string, reason: string) => {
+  const key = `${kind} ${status} ${reason}`
+  const known = counters.get(key)
+  if (known !== undefined) return known
+  const made = Metric.withAttributes(transfers, { kind, status, reason })
+  counters.set(key, made)
+  return made
+}
+
 const count = (kind: TransferKind, status: string, reason: string, n: number) =>
-  Metric.update(Metric.withAttributes(transfers, { kind, status, reason }), n)
+  Metric.update(counter(kind, status, reason), n)
 
 const committed = (kind: TransferKind, decided: ReadonlyArray<Transfer>) =>
   Effect.suspend(() => {
