@@ -46,7 +46,7 @@ const Live = (isolation: TransactionConfigShape["isolation"], retriesMax: number
     ),
     LedgerVerifier.layerWith({ rowsMax: 20 }),
     // group commit is on by default (docs/adr/0024); off, every single transfer has its own transaction
-    Layer.succeed(Transfers.GroupCommit, { enabled: groupCommit, windowMillis: 1, sizeMax: 100 })
+    Layer.succeed(Transfers.GroupCommit, { enabled: groupCommit, windowMillis: 1, sizeMax: 100, inFlightMax: 2 })
   ).pipe(Layer.provideMerge(TestDatabase({ poolMax: 40 })))
 
 /** A short line for an unexpected failure: the tag, and for a database failure its reason and SQLSTATE. */

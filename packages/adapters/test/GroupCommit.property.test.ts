@@ -42,7 +42,8 @@ const specArb = fc.record({
 const runArb = fc.record({
   specs: fc.array(specArb, { minLength: 1, maxLength: 30 }),
   sizeMax: fc.integer({ min: 1, max: 12 }),
-  windowMillis: fc.constantFrom(0, 1)
+  windowMillis: fc.constantFrom(0, 1),
+  inFlightMax: fc.integer({ min: 0, max: 3 })
 })
 
 type Owners = ReadonlyArray<OwnerId | null>
@@ -127,9 +128,10 @@ interface Run {
   readonly specs: ReadonlyArray<Spec>
   readonly sizeMax: number
   readonly windowMillis: number
+  readonly inFlightMax: number
 }
 
-const check = ({ specs, sizeMax, windowMillis }: Run, groupsSeen: Array<number>) =>
+const check = ({ specs, sizeMax, windowMillis, inFlightMax }: Run, groupsSeen: Array<number>) =>
   Effect.gen(function* () {
     const inner = yield* LedgerStore
     // 1. concurrently, with group commit on; the writes tell the order the groups decided the transfers in
@@ -150,7 +152,7 @@ const check = ({ specs, sizeMax, windowMillis }: Run, groupsSeen: Array<number>)
       return { accounts, cmds, outcomes: exits.map(seen), books: yield* books(accounts) }
     }).pipe(
       Effect.provideService(LedgerStore, recording),
-      Effect.provideService(Transfers.GroupCommit, { enabled: true, windowMillis, sizeMax }),
+      Effect.provideService(Transfers.GroupCommit, { enabled: true, windowMillis, sizeMax, inFlightMax }),
       Effect.provideService(LedgerTelemetry, {
         committed: () => Effect.void,
         holdRefused: () => Effect.void,
@@ -178,7 +180,9 @@ const check = ({ specs, sizeMax, windowMillis }: Run, groupsSeen: Array<number>)
         outcomes[i] = seen(exit)
       }
       return { outcomes, books: yield* books(accounts) }
-    }).pipe(Effect.provideService(Transfers.GroupCommit, { enabled: false, windowMillis: 0, sizeMax: 1 }))
+    }).pipe(
+      Effect.provideService(Transfers.GroupCommit, { enabled: false, windowMillis: 0, sizeMax: 1, inFlightMax: 0 })
+    )
     assert.deepStrictEqual(grouped.outcomes, sequential.outcomes, "the same outcome for every command")
     assert.deepStrictEqual(grouped.books, sequential.books, "the same balances and journals (posted_after)")
   })

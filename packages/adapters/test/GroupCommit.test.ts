@@ -14,7 +14,7 @@ import { uuidv7 } from "../src/Uuid.ts"
 import { command, openAt, world } from "./contract/LedgerContract.ts"
 import { TestDatabase } from "./support/TestDatabase.ts"
 
-const on = { enabled: true, windowMillis: 1, sizeMax: 100 }
+const on = { enabled: true, windowMillis: 1, sizeMax: 100, inFlightMax: 2 }
 
 /** Runs `effect` with the group sizes recorded. */
 const sized = <A, E, R>(effect: Effect.Effect<A, E, R>) =>

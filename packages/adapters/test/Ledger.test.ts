@@ -7,7 +7,12 @@ import { ledgerContract } from "./contract/LedgerContract.ts"
 import { TestDatabase } from "./support/TestDatabase.ts"
 
 /** Group commit is on by default (docs/adr/0024); the contract holds with it off as well. */
-const groupCommitOff = Layer.succeed(Transfers.GroupCommit, { enabled: false, windowMillis: 0, sizeMax: 1 })
+const groupCommitOff = Layer.succeed(Transfers.GroupCommit, {
+  enabled: false,
+  windowMillis: 0,
+  sizeMax: 1,
+  inFlightMax: 0
+})
 
 describe("ledger use cases on each store", () => {
   layer(MemoryLedgerStore.layer)("in memory", ledgerContract)

@@ -60,6 +60,8 @@ layer(PgLedgerStore.layer.pipe(Layer.provide(TestDatabase())), { timeout: 60_000
         cmds.map(() => "Success")
       )
       assert.strictEqual(statements, 2, "one lock of the union of the accounts, one write")
-    }).pipe(Effect.provideService(Transfers.GroupCommit, { enabled: true, windowMillis: 1, sizeMax: 100 }))
+    }).pipe(
+      Effect.provideService(Transfers.GroupCommit, { enabled: true, windowMillis: 1, sizeMax: 100, inFlightMax: 2 })
+    )
   )
 })

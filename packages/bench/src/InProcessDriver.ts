@@ -18,7 +18,8 @@ const otherwise =
 const groupCommit = Config.all({
   enabled: Config.Boolean("TALLY_GROUP_COMMIT_ENABLED").pipe(Config.withDefault(true)),
   windowMillis: Config.Int("TALLY_GROUP_COMMIT_WINDOW_MS").pipe(Config.withDefault(1)),
-  sizeMax: Config.Int("TALLY_GROUP_COMMIT_SIZE_MAX").pipe(Config.withDefault(100))
+  sizeMax: Config.Int("TALLY_GROUP_COMMIT_SIZE_MAX").pipe(Config.withDefault(100)),
+  inFlightMax: Config.Int("TALLY_GROUP_COMMIT_IN_FLIGHT_MAX").pipe(Config.withDefault(2))
 })
 
 export const layer = Layer.effect(

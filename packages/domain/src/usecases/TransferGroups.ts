@@ -28,10 +28,15 @@ export interface GroupCommitSettings {
   readonly windowMillis: number
   /** TALLY_GROUP_COMMIT_SIZE_MAX: transfers per group at most; a full group runs at once. */
   readonly sizeMax: number
+  /**
+   * TALLY_GROUP_COMMIT_IN_FLIGHT_MAX: groups of one owner in flight at once on this instance (0: no limit); the
+   * next keeps collecting until one ends.
+   */
+  readonly inFlightMax: number
 }
 
 export class GroupCommit extends Context.Reference<GroupCommitSettings>("tally/domain/GroupCommit", {
-  defaultValue: () => ({ enabled: true, windowMillis: 1, sizeMax: 100 })
+  defaultValue: () => ({ enabled: true, windowMillis: 1, sizeMax: 100, inFlightMax: 2 })
 }) {}
 
 /** A fresh decision (committed), or the stored transfer a retry is answered with. */
@@ -113,16 +118,6 @@ const runGroup = (members: ReadonlyArray<Member>): Effect.Effect<Exits, never, L
     return yield* Effect.forEach(members, one, { concurrency: "unbounded" })
   })
 
-/** Groups never mix stores (tests run several) nor owners (the write stores one owner for its transfers). */
-const keys = new WeakMap<object, Map<OwnerId | null, object>>()
-const keyOf = (store: object, viewer: OwnerId | null): object => {
-  const byViewer = keys.get(store) ?? new Map<OwnerId | null, object>()
-  keys.set(store, byViewer)
-  const key = byViewer.get(viewer) ?? { viewer }
-  byViewer.set(viewer, key)
-  return key
-}
-
 /** A real-time wait, whatever clock the caller's fiber has (a test's TestClock does not hold a group back). */
 const wait = (millis: number) =>
   Effect.callback<void>((resume) => {
@@ -130,29 +125,67 @@ const wait = (millis: number) =>
     return Effect.sync(() => clearTimeout(timer))
   })
 
-const makeResolver = (settings: GroupCommitSettings) => {
-  const base = RequestResolver.makeWith<CreateTransfer>({
-    batchKey: (entry) => keyOf(Context.get(entry.context, LedgerStore), entry.request.member.viewer),
-    delay: settings.windowMillis > 0 ? wait(settings.windowMillis) : Effect.yieldNow,
-    collectWhile: (entries) => entries.size < Math.max(1, settings.sizeMax),
-    runAll: (entries) =>
-      Effect.gen(function* () {
-        const exits = yield* runGroup(entries.map((e) => e.request.member))
-        const grouped = (yield* LedgerTelemetry).grouped
-        if (grouped !== undefined) yield* grouped(entries.length)
-        entries.forEach((entry, i) => {
-          entry.completeUnsafe(exits[i]!)
-        })
-      }).pipe(Effect.provideContext(entries[0]!.context))
+/**
+ * Groups in flight for one key, at most `max` (0: no limit): a group that would exceed it keeps collecting
+ * until one in flight ends, so under load a transaction carries what arrived during the one before it.
+ */
+const inFlight = (max: number) => {
+  let running = 0
+  const waiting: Array<() => void> = []
+  const free = Effect.callback<void>((resume) => {
+    if (max <= 0 || running < max) return resume(Effect.void)
+    const wake = () => resume(Effect.void)
+    waiting.push(wake)
+    return Effect.sync(() => {
+      const at = waiting.indexOf(wake)
+      if (at >= 0) waiting.splice(at, 1)
+    })
   })
-  return base
+  const guard = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => {
+        running++
+      }),
+      () => effect,
+      () =>
+        Effect.sync(() => {
+          running--
+          waiting.shift()?.()
+        })
+    )
+  return { free, guard }
 }
 
-const resolvers = new Map<string, RequestResolver.RequestResolver<CreateTransfer>>()
-const resolverFor = (settings: GroupCommitSettings) => {
-  const key = `${settings.windowMillis}:${settings.sizeMax}`
-  const resolver = resolvers.get(key) ?? makeResolver(settings)
-  resolvers.set(key, resolver)
+/** One resolver per store (tests run several), owner (the write stores one owner) and settings. */
+const makeResolver = (settings: GroupCommitSettings) => {
+  const slots = inFlight(settings.inFlightMax)
+  return RequestResolver.makeWith<CreateTransfer>({
+    batchKey: () => settings,
+    delay: Effect.andThen(settings.windowMillis > 0 ? wait(settings.windowMillis) : Effect.yieldNow, slots.free),
+    collectWhile: (entries) => entries.size < Math.max(1, settings.sizeMax),
+    runAll: (entries) =>
+      slots
+        .guard(
+          Effect.gen(function* () {
+            const exits = yield* runGroup(entries.map((e) => e.request.member))
+            const grouped = (yield* LedgerTelemetry).grouped
+            if (grouped !== undefined) yield* grouped(entries.length)
+            entries.forEach((entry, i) => {
+              entry.completeUnsafe(exits[i]!)
+            })
+          })
+        )
+        .pipe(Effect.provideContext(entries[0]!.context))
+  })
+}
+
+const resolvers = new WeakMap<object, Map<string, RequestResolver.RequestResolver<CreateTransfer>>>()
+const resolverFor = (store: object, viewer: OwnerId | null, settings: GroupCommitSettings) => {
+  const byKey = resolvers.get(store) ?? new Map<string, RequestResolver.RequestResolver<CreateTransfer>>()
+  resolvers.set(store, byKey)
+  const key = `${viewer ?? ""}|${settings.windowMillis}|${settings.sizeMax}|${settings.inFlightMax}`
+  const resolver = byKey.get(key) ?? makeResolver(settings)
+  byKey.set(key, resolver)
   return resolver
 }
 
@@ -160,5 +193,9 @@ const resolverFor = (settings: GroupCommitSettings) => {
 export const submit = (cmd: TransferCommand, viewer: OwnerId | null, settings: GroupCommitSettings) =>
   Effect.gen(function* () {
     const limits = yield* LedgerLimits
-    return yield* Effect.request(new CreateTransfer({ member: { cmd, viewer, limits } }), resolverFor(settings))
+    const store = yield* LedgerStore
+    return yield* Effect.request(
+      new CreateTransfer({ member: { cmd, viewer, limits } }),
+      resolverFor(store, viewer, settings)
+    )
   })
