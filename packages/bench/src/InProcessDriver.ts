@@ -2,8 +2,22 @@
 import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
 import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import * as Transfers from "@tally/domain/usecases/Transfers"
-import { Config, Effect, Layer } from "effect"
+import { LedgerTelemetry } from "@tally/domain/ports/LedgerTelemetry"
+import { Config, Effect, Layer, Metric } from "effect"
 import { Driver, failed, type Outcome, posted, refused } from "./Driver.ts"
+import { GROUP_COMMIT_SIZE } from "./GroupCommit.ts"
+
+/** The service's histogram (packages/server/src/metrics/Definitions.ts), in this process: read by ServerMetrics. */
+const groupCommitSize = Metric.histogram(GROUP_COMMIT_SIZE, {
+  description: "Single transfers per group-commit transaction",
+  boundaries: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+})
+
+const telemetry = {
+  committed: () => Effect.void,
+  holdRefused: () => Effect.void,
+  grouped: (size: number) => Metric.update(groupCommitSize, size)
+}
 
 /** Anything but a ledger refusal is an error, named by its tag (StoreUnavailable, TransferIdReused, …). */
 const otherwise =
@@ -35,7 +49,8 @@ export const layer = Layer.effect(
           Effect.catchTag("TransferRefused", (e) => Effect.succeed(refused(1, [e.code]))),
           otherwise(1),
           Effect.provideService(LedgerStore, store),
-          Effect.provideService(Transfers.GroupCommit, settings)
+          Effect.provideService(Transfers.GroupCommit, settings),
+          Effect.provideService(LedgerTelemetry, telemetry)
         ),
       batch: (cmds) =>
         Transfers.createBatch(cmds, null).pipe(
