@@ -1,8 +1,8 @@
 // Tally's transfer use cases called directly on the PostgreSQL store: the ledger without any transport.
 import * as PgLedgerStore from "@tally/adapters/postgres/PgLedgerStore"
 import { LedgerStore } from "@tally/domain/ports/LedgerStore"
-import * as Transfers from "@tally/domain/usecases/Transfers"
 import { LedgerTelemetry } from "@tally/domain/ports/LedgerTelemetry"
+import * as Transfers from "@tally/domain/usecases/Transfers"
 import { Config, Effect, Layer, Metric } from "effect"
 import { Driver, failed, type Outcome, posted, refused } from "./Driver.ts"
 import { GROUP_COMMIT_SIZE } from "./GroupCommit.ts"
