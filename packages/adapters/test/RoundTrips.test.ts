@@ -43,4 +43,25 @@ layer(PgLedgerStore.layer.pipe(Layer.provide(TestDatabase())), { timeout: 60_000
         assert.strictEqual(fxStatements, 4, "lock the parties, read the quote and liquidity ids, lock those, write")
       })
   )
+
+  it.effect("concurrent single transfers of one owner share one transaction: two statements for the group", () =>
+    Effect.gen(function* () {
+      const { eurWorld } = yield* world
+      const a = yield* openAt("EUR")
+      const b = yield* openAt("EUR")
+      yield* Transfers.create(command(eurWorld, a, 100_000n), null)
+      const cmds = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? command(a, b, 10n) : command(b, a, 5n)))
+      const [outcomes, statements] = yield* statementsOf(
+        Effect.forEach(cmds, (c) => Effect.exit(Transfers.create(c, null)), { concurrency: "unbounded" })
+      )
+      // the odd ones debit b, which holds only what the even ones before them credited: decided in arrival order
+      assert.deepStrictEqual(
+        outcomes.map((e) => e._tag),
+        cmds.map(() => "Success")
+      )
+      assert.strictEqual(statements, 2, "one lock of the union of the accounts, one write")
+    }).pipe(
+      Effect.provideService(Transfers.GroupCommit, { enabled: true, windowMillis: 1, sizeMax: 100, inFlightMax: 2 })
+    )
+  )
 })

@@ -11,6 +11,14 @@ import { defaultMigrationsDir, Migrator } from "@tally/adapters/Migrator"
 import { Seeder } from "@tally/adapters/Seeds"
 import { Context, Effect, Layer, Redacted } from "effect"
 
+/**
+ * lock_timeout of every connection the bench (and the `tally serve` it starts) opens. Under closed-loop load a
+ * wait for a lock is part of what is measured, not a failure: 4 concurrent batches of 1000 on 10,000 accounts
+ * queue on each other's locks for longer than the service's 2 s default (TALLY_DB_LOCK_TIMEOUT_MS), which would
+ * turn the queue into lock_timeout retries. 30 s, like statement_timeout.
+ */
+export const benchLockTimeoutMs = 30_000
+
 export interface BenchDatabaseShape {
   /** The run's own database. */
   readonly url: Redacted.Redacted
@@ -91,7 +99,7 @@ export const layer = (options: BenchDatabaseOptions) =>
         postmasterPid: server.postmasterPid
       }).pipe(
         Layer.provideMerge(migrateAndSeed),
-        Layer.provideMerge(Database.layerUrl(url, { poolMax: options.poolMax }))
+        Layer.provideMerge(Database.layerUrl(url, { poolMax: options.poolMax, lockTimeoutMs: benchLockTimeoutMs }))
       )
     })
   )

@@ -104,6 +104,10 @@ const flags = {
   keepDatabase: Flag.Boolean("keep-database").pipe(
     Flag.withDescription("Keep the run's database instead of dropping it"),
     Flag.withDefault(false)
+  ),
+  cpuProf: Flag.String("cpu-prof").pipe(
+    Flag.withDescription("Start each `tally serve` with node --cpu-prof, writing its profile into this folder"),
+    Flag.optional
   )
 }
 
@@ -125,6 +129,7 @@ export const bench = Command.make("bench", flags, (f) =>
     outDir: path.resolve(f.out),
     poolMax: f.poolMax,
     keepDatabase: f.keepDatabase,
+    cpuProfDir: Option.getOrUndefined(Option.map(f.cpuProf, (dir) => path.resolve(dir))),
     progress: true,
     command: ["npm run bench --", ...process.argv.slice(2)].join(" ")
   }).pipe(Effect.asVoid)

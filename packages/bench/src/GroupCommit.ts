@@ -1,6 +1,6 @@
 // The group-size distribution of group commit: the server's `tally_group_commit_size` histogram (transfers per
 // database transaction), read before and after the load. Planned with group commit (issue 11): until a server
-// exposes it, every reading is undefined and the report says "n/a" rather than guessing.
+// exposes it (or with group commit off), every reading is undefined and the report says "n/a" rather than guessing.
 import { Effect, Metric } from "effect"
 import { round } from "./Stats.ts"
 
@@ -61,12 +61,18 @@ export const add = (a: SizeHistogram, b: SizeHistogram): SizeHistogram => {
   return { buckets: [...buckets].sort(([x], [y]) => x - y), count: a.count + b.count, sum: a.sum + b.sum }
 }
 
-/** What happened between two readings; null when either is missing (the server has no such metric). */
+const empty: SizeHistogram = { buckets: [], count: 0, sum: 0 }
+
+/**
+ * What happened between two readings; null when the second is missing (the server has no such metric). A
+ * histogram appears with its first observation, so one missing only before the load counts as empty.
+ */
 export const groupSizesBetween = (
-  before: SizeHistogram | undefined,
+  readBefore: SizeHistogram | undefined,
   after: SizeHistogram | undefined
 ): GroupSizes | null => {
-  if (before === undefined || after === undefined) return null
+  if (after === undefined) return null
+  const before = readBefore ?? empty
   const earlier = new Map(before.buckets)
   const cumulative = after.buckets.map(([le, n]) => [le, n - (earlier.get(le) ?? 0)] as const)
   const groups = after.count - before.count

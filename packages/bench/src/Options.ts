@@ -33,6 +33,8 @@ export interface BenchOptions {
   /** Connections in Tally's pool (in-process, and TALLY_DB_POOL_MAX of the HTTP service). */
   readonly poolMax: number
   readonly keepDatabase: boolean
+  /** `--cpu-prof DIR`: each `tally serve` runs with node --cpu-prof into DIR (the http and rpc paths). */
+  readonly cpuProfDir?: string | undefined
   readonly progress: boolean
   /** How the run was asked for, for the report. */
   readonly command: string

@@ -28,7 +28,12 @@ const driverLayer = (
         )
       ).pipe(
         Layer.provideMerge(
-          TallyProcesses.layer({ databaseUrl: db.url, poolMax: options.poolMax, instances: options.instances })
+          TallyProcesses.layer({
+            databaseUrl: db.url,
+            poolMax: options.poolMax,
+            instances: options.instances,
+            cpuProfDir: options.cpuProfDir
+          })
         )
       )
 

@@ -9,6 +9,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Context, Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { benchLockTimeoutMs } from "./BenchDatabase.ts"
 
 export class TallyProcessError extends Schema.TaggedError<TallyProcessError>()("TallyProcessError", {
   message: Schema.String
@@ -26,6 +27,8 @@ export interface TallyProcessOptions {
   /** TALLY_DB_POOL_MAX of each instance. */
   readonly poolMax: number
   readonly instances: number
+  /** node --cpu-prof into this folder (written when the process exits). */
+  readonly cpuProfDir?: string | undefined
 }
 
 /** The running `tally serve` instances (at least one), in start order. */
@@ -58,6 +61,8 @@ const healthy = (url: string) =>
     )
   )
 
+const profiling = (dir: string | undefined) => (dir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`])
+
 const start = (options: TallyProcessOptions) =>
   Effect.gen(function* () {
     const main = fileURLToPath(import.meta.resolve("@tally/server/main"))
@@ -70,7 +75,7 @@ const start = (options: TallyProcessOptions) =>
     let output = ""
     const child = yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const child = spawn(process.execPath, [main, "serve"], {
+        const child = spawn(process.execPath, [...profiling(options.cpuProfDir), main, "serve"], {
           env: {
             ...process.env,
             DATABASE_URL: Redacted.value(options.databaseUrl),
@@ -79,6 +84,7 @@ const start = (options: TallyProcessOptions) =>
             TALLY_METRICS_PORT: String(metricsPort),
             TALLY_ADMIN_API_KEY: adminKey,
             TALLY_DB_POOL_MAX: String(options.poolMax),
+            TALLY_DB_LOCK_TIMEOUT_MS: String(benchLockTimeoutMs),
             TALLY_DATA_DIR: dataDir
           },
           stdio: ["ignore", "pipe", "pipe"]

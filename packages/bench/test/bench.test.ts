@@ -81,6 +81,8 @@ describe("bench", () => {
     const without = parseExposition("tally_batch_size_count 3\ntally_db_transaction_retries_total 0")
     assert.isUndefined(without)
     assert.isNull(groupSizesBetween(without, without))
+    // the histogram appears with its first group: missing before the load only, it counts from zero
+    assert.strictEqual(groupSizesBetween(undefined, after)?.groups, after!.count)
     assert.include(describeGroupSizes(null), "n/a")
   })
 

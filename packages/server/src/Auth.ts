@@ -8,7 +8,7 @@ import type { OwnerId } from "@tally/domain/Account"
 import { ApiKeyStore } from "@tally/domain/ports/ApiKeyStore"
 import { Cache, Config, Context, Effect, Layer, Option, Redacted } from "effect"
 import { ServerConfig } from "./Config.ts"
-import { sha256, sha256Hex } from "./Hash.ts"
+import { memo, sha256, sha256Hex } from "./Hash.ts"
 
 /** Who is calling: the admin key acts on any object; an owner's key on its owner's objects. */
 export type Principal =
@@ -69,9 +69,10 @@ export class Authenticator extends Context.Service<
             Option.map((k): Principal => ({ kind: "owner", ownerId: k.ownerId, keyId: k.id }))
           )
       })
+      const digestOf = memo(sha256, 1_024)
       const authenticate = (token: Redacted.Redacted) =>
         Effect.suspend(() => {
-          const digest = sha256(Redacted.value(token))
+          const digest = digestOf(Redacted.value(token))
           if (timingSafeEqual(digest, adminDigest)) return Effect.succeedSome<Principal>({ kind: "admin" })
           return Cache.get(cache, digest.toString("hex")).pipe(
             Effect.catchTag("StoreUnavailable", () => Effect.succeedNone)

@@ -62,6 +62,20 @@ export const LedgerLimitsLive = Layer.effect(
   )
 )
 
+/** Group commit of single transfers (docs/adr/0024): on by default. */
+export const GroupCommitLive = Layer.effect(
+  Transfers.GroupCommit,
+  Effect.map(
+    Config.all({
+      enabled: Config.Boolean("TALLY_GROUP_COMMIT_ENABLED").pipe(Config.withDefault(true)),
+      windowMillis: Config.Int("TALLY_GROUP_COMMIT_WINDOW_MS").pipe(Config.withDefault(1)),
+      sizeMax: Config.Int("TALLY_GROUP_COMMIT_SIZE_MAX").pipe(Config.withDefault(100)),
+      inFlightMax: Config.Int("TALLY_GROUP_COMMIT_IN_FLIGHT_MAX").pipe(Config.withDefault(2))
+    }),
+    (settings) => settings
+  )
+)
+
 /** Domain services on PostgreSQL, given a database layer; the use cases report to the ledger metrics. */
 export const StoresLive = Layer.mergeAll(
   PgLedgerStore.layer,
@@ -69,6 +83,7 @@ export const StoresLive = Layer.mergeAll(
   IdempotencyStore.layer,
   Uuid.layer,
   LedgerLimitsLive,
+  GroupCommitLive,
   LedgerTelemetryLive,
   Layer.mergeAll(PgJobStore.layer, PgUserStore.layer, PgWebhookStore.layer, Secrets.layer, UserSettingsLive)
 )

@@ -11,6 +11,8 @@ export interface LedgerTelemetryShape {
   readonly committed: (kind: TransferKind, transfers: ReadonlyArray<Transfer>) => Effect.Effect<void>
   /** A hold operation refused with a result code: nothing was written, the refusal still counts. */
   readonly holdRefused: (kind: HoldKind, code: string) => Effect.Effect<void>
+  /** A group commit ran `size` single transfers in one transaction (usecases/TransferGroups.ts). */
+  readonly grouped?: (size: number) => Effect.Effect<void>
 }
 
 /**

@@ -1,26 +1,35 @@
 // Transfer use cases: load (locking), decide (pure), persist — inside one store transaction.
-import { Context, DateTime, Effect, Option, Schema } from "effect"
+import { DateTime, Effect, Option, Schema } from "effect"
 import type { Account, AccountId, OwnerId } from "../Account.ts"
 import { decideBatch } from "../Batch.ts"
-import { decideTransfer, type FxContext, type Limits, type TransferCommand } from "../CreateTransfer.ts"
+import type { TransferCommand } from "../CreateTransfer.ts"
 import { decideExpire, decidePost, decideVoid, type HoldDecision } from "../Hold.ts"
-import type { CurrencyCode } from "../Money.ts"
-import { type Changes, LedgerStore, type ListEntries, type ListTransfers } from "../ports/LedgerStore.ts"
+import { LedgerStore, type ListEntries, type ListTransfers } from "../ports/LedgerStore.ts"
 import { type HoldKind, LedgerTelemetry } from "../ports/LedgerTelemetry.ts"
 import type { Transfer, TransferId } from "../Transfer.ts"
 import * as Accounts from "./Accounts.ts"
+import * as TransferGroups from "./TransferGroups.ts"
+import { GroupCommit } from "./TransferGroups.ts"
+import {
+  createOne,
+  LedgerLimits,
+  loadFx,
+  lockable,
+  noChanges,
+  sameRequest,
+  TransferIdReused,
+  TransferRefused,
+  visible
+} from "./TransferSteps.ts"
 
-/** Ledger limits (configured by the server from TALLY_* settings). */
-export class LedgerLimits extends Context.Reference<Limits & { readonly batchSizeMax: number }>(
-  "tally/domain/LedgerLimits",
-  { defaultValue: () => ({ fxMaxAgeSeconds: 24 * 3600, timeoutSecondsMax: 30 * 24 * 3600, batchSizeMax: 1000 }) }
-) {}
-
-/** A transfer (or hold operation) was refused with a result code; the failed transfer is stored. */
-export class TransferRefused extends Schema.TaggedError<TransferRefused>()("TransferRefused", {
-  code: Schema.String,
-  transferId: Schema.String
-}) {}
+export { GroupCommit, type GroupCommitSettings } from "./TransferGroups.ts"
+export {
+  decideLocked,
+  LedgerLimits,
+  type LedgerLimitsShape,
+  TransferIdReused,
+  TransferRefused
+} from "./TransferSteps.ts"
 
 export class BatchRefused extends Schema.TaggedError<BatchRefused>()("BatchRefused", {
   errors: Schema.Array(Schema.Struct({ index: Schema.Number, code: Schema.String })),
@@ -32,80 +41,9 @@ export class BatchTooLarge extends Schema.TaggedError<BatchTooLarge>()("BatchToo
   batchSizeMax: Schema.Number
 }) {}
 
-/** The id names a stored transfer whose content differs from this request: a reused id, not a retry. */
-export class TransferIdReused extends Schema.TaggedError<TransferIdReused>()("TransferIdReused", {
-  transferId: Schema.String
-}) {}
-
 export class TransferNotFound extends Schema.TaggedError<TransferNotFound>()("TransferNotFound", {
   transferId: Schema.String
 }) {}
-
-/**
- * The account if `viewer` may debit it. `viewer` null = admin/system: debits everything. An owner sees another
- * owner's accounts as absent, and never debits a system account (allowNegative: world, FX liquidity), even one
- * it were somehow given a key for.
- */
-const visible = (account: Account | undefined, viewer: OwnerId | null) =>
-  account !== undefined && (viewer === null || (account.ownerId === viewer && !account.allowNegative))
-    ? account
-    : undefined
-
-/**
- * The ids among `ids` that `viewer` may lock: every account it may debit, and those in `credited` (payees).
- * Checked on an unlocked read first (an account's owner never changes), so a stranger's request never takes
- * the row locks of accounts it cannot debit.
- */
-const lockable = (ids: ReadonlyArray<AccountId>, credited: ReadonlySet<AccountId>, viewer: OwnerId | null) =>
-  Effect.gen(function* () {
-    if (viewer === null) return ids
-    const seen = yield* (yield* LedgerStore).getAccounts(ids)
-    return ids.filter((id) => credited.has(id) || visible(seen.get(id), viewer) !== undefined)
-  })
-
-/** A stored transfer under a retried id that this caller did not create: reused, and nothing of it is shown. */
-const notMine = (id: TransferId) => new TransferIdReused({ transferId: id })
-
-const sameRequest = (stored: Transfer, cmd: TransferCommand) =>
-  stored.debitAccountId === cmd.debitAccountId &&
-  stored.creditAccountId === cmd.creditAccountId &&
-  stored.amountMinor === cmd.amountMinor &&
-  stored.pending === cmd.pending &&
-  stored.timeoutSeconds === cmd.timeoutSeconds
-
-/** Loads the rate and locks the FX liquidity accounts for every cross-currency pair among `pairs`. */
-const loadFx = (pairs: ReadonlyArray<readonly [CurrencyCode, CurrencyCode]>) =>
-  Effect.gen(function* () {
-    const store = yield* LedgerStore
-    const distinct = [...new Map(pairs.filter(([a, b]) => a !== b).map((p) => [`${p[0]}:${p[1]}`, p])).values()]
-    if (distinct.length === 0) return () => undefined
-    const routes = yield* store.fxRoutes(distinct)
-    const quotes = new Map(routes.map((r) => [`${r.base}:${r.quote}`, r.fx]))
-    const liquidityIds = new Map<CurrencyCode, AccountId>()
-    for (const r of routes) {
-      if (r.baseLiquidityId !== null) liquidityIds.set(r.base, r.baseLiquidityId)
-      if (r.quoteLiquidityId !== null) liquidityIds.set(r.quote, r.quoteLiquidityId)
-    }
-    // A second lock round: liquidity accounts after the parties. Deadlock-free orders are not guaranteed
-    // across the two rounds, so a rare deadlock is retried by `transact` (docs/adr/0004).
-    const liquidity = yield* store.lockAccounts([...liquidityIds.values()])
-    return (debitCurrency: CurrencyCode, creditCurrency: CurrencyCode): FxContext | undefined => {
-      const quote = quotes.get(`${debitCurrency}:${creditCurrency}`) ?? undefined
-      const debitLiquidity = liquidity.get(liquidityIds.get(debitCurrency)!)
-      const creditLiquidity = liquidity.get(liquidityIds.get(creditCurrency)!)
-      return quote === undefined || debitLiquidity === undefined || creditLiquidity === undefined
-        ? undefined
-        : { quote, debitLiquidity, creditLiquidity }
-    }
-  })
-
-const noChanges = (ownerId: OwnerId | null): Changes => ({
-  inserted: [],
-  updated: [],
-  accounts: [],
-  entries: [],
-  ownerId
-})
 
 /** The first record of each id, in order: a batch repeating an id stores it once. */
 const firstPerId = (transfers: ReadonlyArray<Transfer>): ReadonlyArray<Transfer> => {
@@ -125,64 +63,11 @@ const repeatedIndexes = (cmds: ReadonlyArray<TransferCommand>): ReadonlySet<numb
   return repeated
 }
 
-/** A retry of a stored transfer returns the first outcome; a different request under the same id is refused. */
-const replay = (stored: Transfer, cmd: TransferCommand): Effect.Effect<Transfer, TransferIdReused | TransferRefused> =>
-  !sameRequest(stored, cmd)
-    ? Effect.fail(new TransferIdReused({ transferId: stored.id }))
-    : stored.status === "failed"
-      ? Effect.fail(new TransferRefused({ code: stored.failureCode ?? "failed", transferId: stored.id }))
-      : Effect.succeed(stored)
-
-/**
- * Decides a transfer whose parties `locked` holds (locked by the caller, in this transaction), loading and
- * locking the FX route when the currencies differ. Writes nothing: the caller writes the decision, e.g. the
- * reservation of seats writes it together with the seats (usecases/Reservations.ts).
- */
-export const decideLocked = (cmd: TransferCommand, locked: ReadonlyMap<AccountId, Account>, viewer: OwnerId | null) =>
-  Effect.gen(function* () {
-    const limits = yield* LedgerLimits
-    const now = yield* DateTime.now
-    const debit = visible(locked.get(cmd.debitAccountId), viewer)
-    const credit = locked.get(cmd.creditAccountId)
-    const fxFor =
-      debit !== undefined && credit !== undefined && debit.currency !== credit.currency
-        ? yield* loadFx([[debit.currency, credit.currency]])
-        : () => undefined
-    const fx = debit !== undefined && credit !== undefined ? fxFor(debit.currency, credit.currency) : undefined
-    return decideTransfer(cmd, { debit, credit, fx, now, limits })
-  })
-
 export const create = Effect.fn("Transfers.create")(function* (cmd: TransferCommand, viewer: OwnerId | null) {
-  const store = yield* LedgerStore
-  const outcome = yield* store
-    .transact(
-      Effect.gen(function* () {
-        const mayDebit = (yield* lockable([cmd.debitAccountId], new Set(), viewer)).length > 0
-        // a debit the viewer may not make is refused on its first check: lock nothing, not even the payee
-        const locked = mayDebit ? yield* store.lockAccounts([cmd.debitAccountId, cmd.creditAccountId]) : new Map()
-        // decided once the locks are granted: a decision that waited on a lock is judged when it runs
-        const decision = yield* decideLocked(cmd, locked, viewer)
-        if (decision._tag === "Applied") {
-          yield* store.write({
-            ...noChanges(viewer),
-            inserted: [decision.transfer],
-            accounts: decision.accounts,
-            entries: decision.entries
-          })
-        } else {
-          yield* store.write({ ...noChanges(viewer), inserted: [decision.transfer] })
-        }
-        // a refusal is committed too (the failed transfer is stored), then reported
-        return decision
-      })
-    )
-    .pipe(
-      Effect.catchTag("TransferIdTaken", () =>
-        Effect.flatMap(store.getCreatedTransfers([cmd.id], viewer), ([stored]) =>
-          stored === undefined ? Effect.fail(notMine(cmd.id)) : replay(stored, cmd)
-        )
-      )
-    )
+  const groupCommit = yield* GroupCommit
+  const outcome = groupCommit.enabled
+    ? yield* TransferGroups.submit(cmd, viewer, groupCommit)
+    : yield* createOne(cmd, viewer)
   if ("_tag" in outcome) {
     // a fresh decision, committed (a replay of a stored transfer was counted when it was decided)
     yield* (yield* LedgerTelemetry).committed("single", [outcome.transfer])

@@ -47,6 +47,11 @@ export const batchSize = Metric.histogram("tally_batch_size", {
   boundaries: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
 })
 
+export const groupCommitSize = Metric.histogram("tally_group_commit_size", {
+  description: "Single transfers per group-commit transaction",
+  boundaries: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+})
+
 export const holdsOutstanding = Metric.gauge("tally_holds_outstanding", {
   description: "Holds (pending transfers) in the database, polled"
 })

@@ -43,6 +43,15 @@ const statusOf = (exit: Exit.Exit<HttpServerResponse.HttpServerResponse, unknown
 export const HttpMetricsMiddleware = HttpRouter.middleware(
   Effect.sync(() => {
     const lookup = makeRouteTable()
+    // the labelled metrics, made once per label set (bounded: routes × methods × status classes)
+    const metrics = new Map<string, unknown>()
+    const labelled = <M>(key: string, make: () => M): M => {
+      const known = metrics.get(key) as M | undefined
+      if (known !== undefined) return known
+      const made = make()
+      metrics.set(key, made)
+      return made
+    }
     return (httpEffect) =>
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
@@ -52,11 +61,17 @@ export const HttpMetricsMiddleware = HttpRouter.middleware(
         const route = lookup(request.method, request.url)
         const method = methodLabel(request.method)
         const status = yield* statusOf(exit)
+        const statusClassLabel = statusClass(status)
         yield* Metric.update(
-          Metric.withAttributes(httpRequests, { route, method, status_class: statusClass(status) }),
+          labelled(`${route} ${method} ${statusClassLabel}`, () =>
+            Metric.withAttributes(httpRequests, { route, method, status_class: statusClassLabel })
+          ),
           1
         )
-        yield* Metric.update(Metric.withAttributes(httpRequestDuration, { route, method }), seconds)
+        yield* Metric.update(
+          labelled(`${route} ${method}`, () => Metric.withAttributes(httpRequestDuration, { route, method })),
+          seconds
+        )
         return yield* exit
       })
   }),

@@ -1,16 +1,27 @@
 // Ledger metrics, recorded where the use cases report their committed outcomes (the domain's LedgerTelemetry
-// port): `tally_transfers_total{kind,status,reason}` and `tally_batch_size`.
+// port): `tally_transfers_total{kind,status,reason}`, `tally_batch_size` and `tally_group_commit_size`.
 import { LedgerTelemetry, type TransferKind } from "@tally/domain/ports/LedgerTelemetry"
 import { codes, type ResultCode } from "@tally/domain/ResultCode"
 import type { Transfer } from "@tally/domain/Transfer"
 import { Effect, Layer, Metric } from "effect"
-import { batchSize, transfers } from "./Definitions.ts"
+import { batchSize, groupCommitSize, transfers } from "./Definitions.ts"
 
 const isResultCode = (code: unknown): code is ResultCode =>
   typeof code === "string" && codes.includes(code as ResultCode)
 
+// one labelled counter per (kind, status, reason): bounded by the result codes, made once each
+const counters = new Map<string, typeof transfers>()
+const counter = (kind: TransferKind, status: string, reason: string) => {
+  const key = `${kind} ${status} ${reason}`
+  const known = counters.get(key)
+  if (known !== undefined) return known
+  const made = Metric.withAttributes(transfers, { kind, status, reason })
+  counters.set(key, made)
+  return made
+}
+
 const count = (kind: TransferKind, status: string, reason: string, n: number) =>
-  Metric.update(Metric.withAttributes(transfers, { kind, status, reason }), n)
+  Metric.update(counter(kind, status, reason), n)
 
 const committed = (kind: TransferKind, decided: ReadonlyArray<Transfer>) =>
   Effect.suspend(() => {
@@ -27,5 +38,6 @@ const committed = (kind: TransferKind, decided: ReadonlyArray<Transfer>) =>
 
 export const LedgerTelemetryLive = Layer.succeed(LedgerTelemetry, {
   committed,
-  holdRefused: (kind, code) => count(kind, "failed", isResultCode(code) ? code : "other", 1)
+  holdRefused: (kind, code) => count(kind, "failed", isResultCode(code) ? code : "other", 1),
+  grouped: (size) => Metric.update(groupCommitSize, size)
 })
