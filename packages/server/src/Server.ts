@@ -21,6 +21,7 @@ import { ServerConfig, type ServerConfigShape } from "./Config.ts"
 import { DeliveryLive } from "./delivery/DeliveryLive.ts"
 import { UserSettingsLive } from "./delivery/UserSettingsLive.ts"
 import { Api } from "./http/Api.ts"
+import { ClientAddressMiddleware } from "./http/ClientAddress.ts"
 import { EdgeMiddleware } from "./http/Edge.ts"
 import { RequestGuardLive } from "./http/Guard.ts"
 import { HttpHandlers } from "./http/Handlers.ts"
@@ -29,6 +30,7 @@ import { ApiKeyAuthLive } from "./http/Security.ts"
 import { SchedulerLive } from "./jobs/Scheduler.ts"
 import { LoggingLive } from "./Logging.ts"
 import { GaugesLive, HttpMetricsMiddleware, LedgerTelemetryLive, MetricsLive } from "./metrics/index.ts"
+import { AuthThrottle } from "./operations/AuthThrottle.ts"
 import { Idempotency } from "./operations/Idempotency.ts"
 import { SystemStatus } from "./operations/System.ts"
 import { RpcRoutes } from "./rpc/Routes.ts"
@@ -72,7 +74,7 @@ export const StoresLive = Layer.mergeAll(
 )
 
 /** What the operations need beyond the stores: idempotency records, the probes' status, the gauges. */
-export const OperationsLive = Layer.mergeAll(Idempotency.layer, SystemStatus.layer, GaugesLive)
+export const OperationsLive = Layer.mergeAll(Idempotency.layer, SystemStatus.layer, GaugesLive, AuthThrottle.layer)
 
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
@@ -85,6 +87,7 @@ export const ApiRoutes = Layer.mergeAll(
   // registers) its argument first. Outermost to innermost: metrics see every answer; the edge sets the request
   // id and the body limit before anything reads the body; rate limiting comes before any database work.
   // Authentication and idempotency belong to the operations (operations/Runner.ts).
+  Layer.provideMerge(ClientAddressMiddleware),
   Layer.provideMerge(RateLimitMiddleware),
   Layer.provideMerge(EdgeMiddleware),
   Layer.provideMerge(HttpMetricsMiddleware)

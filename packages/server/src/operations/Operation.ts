@@ -4,19 +4,26 @@
 // handler, error translation, metrics and spans. docs/adr/0010-operation-table.md.
 import type { Effect, Schema } from "effect"
 import type { Principal } from "../Auth.ts"
+import type { UserPrincipal } from "./BasicAccess.ts"
 import {
   adminRequired,
   type Failure,
+  invalidCredentials,
   keyInFlight,
   keyReused,
+  loginRateLimited,
   storeUnavailable,
   unauthorized,
+  userNotConfirmed,
   type WireError
 } from "./Errors.ts"
 import type { DomainError } from "./Translate.ts"
 
-/** Who may call: anyone (probes), any valid API key, or only the admin key. */
-export type Access = "public" | "key" | "admin"
+/**
+ * Who may call: anyone (probes), any valid API key, only the admin key, or `basic`: any valid API key or the
+ * HTTP Basic credentials (email:password) of a confirmed user (docs/adr/0014-basic-credentials-access.md).
+ */
+export type Access = "public" | "key" | "admin" | "basic"
 
 export interface HttpSpec {
   readonly method: "GET" | "POST" | "DELETE"
@@ -37,9 +44,11 @@ export interface Surfaces {
 /** What the handler is given besides its payload. */
 export interface OperationContext<A extends Access> {
   /** The caller; absent for public operations. */
-  readonly principal: A extends "public" ? undefined : Principal
+  readonly principal: A extends "public" ? undefined : A extends "basic" ? Principal | UserPrincipal : Principal
   /** The request's idempotency key, if it carries one (idempotent operations). */
   readonly idempotencyKey: string | undefined
+  /** The client's address (throttling), when the surface knows it. */
+  readonly clientAddress: string | undefined
 }
 
 export interface Operation<
@@ -91,6 +100,7 @@ export const operation = <
 type Derived<A extends Access, I extends boolean> =
   | (A extends "public" ? never : typeof unauthorized | typeof storeUnavailable)
   | (A extends "admin" ? typeof adminRequired : never)
+  | (A extends "basic" ? typeof invalidCredentials | typeof userNotConfirmed | typeof loginRateLimited : never)
   | (I extends true ? typeof keyInFlight | typeof keyReused : never)
 
 /** Every failure of an operation: its own, then those its access and idempotency add. */
@@ -113,6 +123,7 @@ export const failuresOf = <O extends AnyOperation>(op: O): ReadonlyArray<Failure
     ...op.errors,
     ...(op.access === "public" ? [] : [unauthorized, storeUnavailable]),
     ...(op.access === "admin" ? [adminRequired] : []),
+    ...(op.access === "basic" ? [invalidCredentials, userNotConfirmed, loginRateLimited] : []),
     ...(op.idempotent ? [keyInFlight, keyReused] : [])
   ] as unknown as ReadonlyArray<FailuresOf<O>>
 

@@ -4,6 +4,7 @@
 // outcome; a replayed outcome is rendered by the surface too (`replay`).
 import { Cause, Effect, Exit, Option, type Redacted, Schema } from "effect"
 import { Authenticator, type Principal } from "../Auth.ts"
+import { type BasicCredentials, type UserPrincipal, userPrincipal } from "./BasicAccess.ts"
 import { Forbidden, Unauthorized, type WireError, wireErrorClasses } from "./Errors.ts"
 import { Idempotency, type Stored } from "./Idempotency.ts"
 import { instrument, type Surface } from "./Instrumentation.ts"
@@ -17,13 +18,21 @@ export interface Call {
   /** The presented bearer token, if any. */
   readonly credential: Option.Option<Redacted.Redacted>
   readonly idempotencyKey: string | undefined
+  /** Presented HTTP Basic credentials (operations of `basic` access). */
+  readonly basic?: Option.Option<BasicCredentials>
+  /** The client's address, for throttling signup and login attempts. */
+  readonly clientAddress?: string | undefined
 }
 
 const unauthorized = new Unauthorized({ code: "unauthorized", detail: "missing, unknown or revoked API key" })
 
-const principalOf = (op: AnyOperation, credential: Option.Option<Redacted.Redacted>) =>
+const principalOf = (op: AnyOperation, call: Call) =>
   Effect.gen(function* () {
+    const credential = call.credential
     if (op.access === "public") return undefined
+    if (op.access === "basic" && Option.isNone(credential) && call.basic !== undefined && Option.isSome(call.basic)) {
+      return yield* userPrincipal(call.basic.value, call.clientAddress)
+    }
     if (Option.isNone(credential)) return yield* unauthorized
     const found = yield* (yield* Authenticator).authenticate(credential.value)
     if (Option.isNone(found)) return yield* unauthorized
@@ -63,10 +72,16 @@ export const execute = <O extends AnyOperation, B>(
     call.surface,
     op.name,
     Effect.gen(function* () {
-      const principal: Principal | undefined = yield* principalOf(op, call.credential)
-      const context = { principal, idempotencyKey: call.idempotencyKey } as OperationContext<O["access"]>
+      const principal: Principal | UserPrincipal | undefined = yield* principalOf(op, call)
+      const context = {
+        principal,
+        idempotencyKey: call.idempotencyKey,
+        clientAddress: call.clientAddress
+      } as OperationContext<O["access"]>
       const run = op.handle(call.payload, context).pipe(Effect.catch(translate))
-      if (!op.idempotent || call.idempotencyKey === undefined || principal === undefined) return yield* run
+      if (!op.idempotent || call.idempotencyKey === undefined || principal === undefined || principal.kind === "user") {
+        return yield* run
+      }
       const request = yield* Schema.encodeUnknownEffect(op.payload as Schema.Codec<unknown, unknown>)(
         call.payload
       ).pipe(Effect.orDie)
@@ -77,7 +92,13 @@ export const execute = <O extends AnyOperation, B>(
       )
       return outcome._tag === "Fresh" ? outcome.value : yield* replay(outcome)
     })
-  ) as Effect.Effect<O["success"]["Type"] | B, WireError, Authenticator | Idempotency | EffectServices<O>>
+  ) as Effect.Effect<
+    O["success"]["Type"] | B,
+    WireError,
+    Authenticator | Idempotency | BasicServices | EffectServices<O>
+  >
+
+type BasicServices = Effect.Services<ReturnType<typeof userPrincipal>>
 
 type EffectServices<O> = O extends { readonly handle: (...args: never) => Effect.Effect<unknown, unknown, infer R> }
   ? R

@@ -3,6 +3,8 @@ import type { Ids } from "@tally/domain/ports/Ids"
 import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { Authenticator } from "../Auth.ts"
 import type { ServerConfig } from "../Config.ts"
+import type { AuthThrottle } from "./AuthThrottle.ts"
+import type { DeliveryServices } from "./Delivery.ts"
 import type { Idempotency } from "./Idempotency.ts"
 import type { SystemStatus } from "./System.ts"
 
@@ -15,3 +17,5 @@ export type OperationServices =
   | Authenticator
   | Idempotency
   | SystemStatus
+  | AuthThrottle
+  | DeliveryServices

@@ -4,6 +4,8 @@ import { Effect, type Layer, Schema } from "effect"
 import type { Rpc, RpcGroup } from "effect/rpc"
 import { bearerToken } from "../Auth.ts"
 import { type WireError, wireErrorClasses } from "../operations/Errors.ts"
+import { clientAddressHeader } from "../http/ClientAddress.ts"
+import { basicCredentials } from "../operations/BasicAccess.ts"
 import type { Stored } from "../operations/Idempotency.ts"
 import type { AnyOperation } from "../operations/Operation.ts"
 import { execute } from "../operations/Runner.ts"
@@ -31,7 +33,9 @@ const handle =
         surface: "rpc",
         payload,
         credential: bearerToken((headers as Record<string, string | undefined>).authorization),
-        idempotencyKey
+        idempotencyKey,
+        basic: basicCredentials((headers as Record<string, string | undefined>).authorization),
+        clientAddress: (headers as Record<string, string | undefined>)[clientAddressHeader]
       },
       replay(op)
     )
