@@ -52,6 +52,7 @@ export const operationCommand = <const N extends Name, const Flags extends Comma
           )
           return (yield* callOf(client, name)(payload) as Effect.Effect<unknown, ClientExit>) as Success<N>
         }),
-      show
+      show,
+      { keyRequired: byName.get(name)?.access !== "public" }
     )
   }).pipe(Command.withDescription(byName.get(name)?.description ?? name), Command.annotate(CommandOperation, name))

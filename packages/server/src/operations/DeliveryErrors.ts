@@ -1,7 +1,6 @@
 // The domain errors of users, webhooks and jobs as wire errors (the rest of the mapping is in Translate.ts).
 import type { JobNotRetryable } from "@tally/domain/JobState"
 import type { TransitionConflict } from "@tally/domain/ports/JobStore"
-import type { JobNotFound } from "@tally/domain/usecases/Jobs"
 import type {
   ConfirmationRefused,
   EmailTaken,
@@ -10,6 +9,7 @@ import type {
   UserNotConfirmed,
   UserNotFound
 } from "@tally/domain/User"
+import type { JobNotFound } from "@tally/domain/usecases/Jobs"
 import type { InvalidWebhook } from "@tally/domain/Webhook"
 import { Conflict, Forbidden, NotFound, Refused, Unauthorized, ValidationFailed, type WireError } from "./Errors.ts"
 
