@@ -26,7 +26,7 @@ import { EdgeMiddleware } from "./http/Edge.ts"
 import { RequestGuardLive } from "./http/Guard.ts"
 import { HttpHandlers } from "./http/Handlers.ts"
 import { RateLimitMiddleware } from "./http/RateLimit.ts"
-import { ApiKeyAuthLive } from "./http/Security.ts"
+import { ApiKeyAuthLive, KeyOrBasicAuthLive } from "./http/Security.ts"
 import { SchedulerLive } from "./jobs/Scheduler.ts"
 import { LoggingLive } from "./Logging.ts"
 import { GaugesLive, HttpMetricsMiddleware, LedgerTelemetryLive, MetricsLive } from "./metrics/index.ts"
@@ -78,7 +78,7 @@ export const OperationsLive = Layer.mergeAll(Idempotency.layer, SystemStatus.lay
 
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide(HttpHandlers.pipe(Layer.provide([ApiKeyAuthLive, RequestGuardLive])))
+    Layer.provide(HttpHandlers.pipe(Layer.provide([ApiKeyAuthLive, KeyOrBasicAuthLive, RequestGuardLive])))
   ),
   HttpApiScalar.layer(Api, { path: "/docs" }),
   RpcRoutes

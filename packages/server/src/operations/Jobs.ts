@@ -7,6 +7,7 @@ import { JobStore, type JobView, stateOf } from "@tally/domain/ports/JobStore"
 import { type Destination, destinations } from "@tally/domain/Subscription"
 import * as Jobs from "@tally/domain/usecases/Jobs"
 import { Effect, Schema } from "effect"
+import { redact } from "../delivery/Redact.ts"
 import {
   invalidCursor,
   jobBusy,
@@ -60,19 +61,6 @@ export const JobJson = Schema.Struct({
   transitions: Schema.Array(TransitionJson),
   event: Schema.NullOr(EventJson)
 }).annotate({ identifier: "Job" })
-
-const SECRET = /token|password|secret/i
-
-/** Event data as shown to operators: any field whose name says it holds a secret is replaced, at any depth. */
-export const redact = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(redact)
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET.test(k) && !k.endsWith("ExpiresAt") ? "[redacted]" : redact(v)])
-    )
-  }
-  return value
-}
 
 const transitionJson = (t: Transition): typeof TransitionJson.Type => ({
   seq: t.seq,

@@ -1,6 +1,5 @@
 // Webhook endpoints: a URL, a signing secret and the events (names or `*`) it receives, signed deliveries
 // (docs/reference/webhooks.md).
-import type { OwnerId } from "@tally/domain/Account"
 import { eventNames } from "@tally/domain/Event"
 import * as Webhooks from "@tally/domain/usecases/Webhooks"
 import { validateWebhook, type Webhook } from "@tally/domain/Webhook"
@@ -49,11 +48,13 @@ export const CreateWebhook = Schema.Struct({
 
 export const create = operation({
   name: "webhooks.create",
-  description: "Register an endpoint for events (names or *): every later matching event is delivered to it",
+  description:
+    "Register an endpoint for events (names or *): every later matching event is delivered to it (admin key)",
   payload: CreateWebhook,
   success: WebhookJson,
   errors: [invalidWebhook],
-  access: "key",
+  // every endpoint receives the events of every owner (fan-out is not per owner): the admin's (docs/adr/0014)
+  access: "admin",
   idempotent: false,
   http: { method: "POST", path: "/v1/webhooks", status: 201 },
   handle: (payload, { principal }) =>
@@ -64,17 +65,17 @@ export const create = operation({
         onSuccess: Effect.succeed
       })
       yield* checkTarget(valid.url)
-      return webhookJson(yield* Webhooks.create(payload, viewerOf(principal) as OwnerId | null))
+      return webhookJson(yield* Webhooks.create(payload, viewerOf(principal)))
     })
 })
 
 export const list = operation({
   name: "webhooks.list",
-  description: "The endpoints this key's owner registered (the admin: all)",
+  description: "The registered endpoints (admin key)",
   payload: Schema.Struct({}),
   success: Schema.Struct({ items: Schema.Array(WebhookJson) }),
   errors: [],
-  access: "key",
+  access: "admin",
   idempotent: false,
   http: { method: "GET", path: "/v1/webhooks" },
   handle: (_, { principal }) =>
