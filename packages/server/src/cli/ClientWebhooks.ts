@@ -9,7 +9,7 @@ const webhookLine = (w: Webhook) => [w.id, w.url, w.events.join(",")].join("  ")
 export const webhooksCreate = operationCommand(
   "webhooks.create",
   {
-    url: Flag.String("endpoint").pipe(Flag.withDescription("The endpoint (http or https, a public host)")),
+    endpoint: Flag.String("endpoint").pipe(Flag.withDescription("The endpoint (http or https, a public host)")),
     secret: Flag.Redacted("secret").pipe(
       Flag.withDescription("The signing secret, 16 to 200 characters (default $TALLY_WEBHOOK_SECRET)"),
       Flag.withFallbackConfig(Config.Redacted("TALLY_WEBHOOK_SECRET"))
@@ -20,7 +20,7 @@ export const webhooksCreate = operationCommand(
     )
   },
   (c) => ({
-    url: c.url,
+    url: c.endpoint,
     secret: Redacted.value(c.secret),
     events: c.events.split(",").map((e) => e.trim())
   }),

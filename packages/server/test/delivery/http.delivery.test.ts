@@ -26,7 +26,13 @@ const smtpPort = await new Promise<number>((resolve) => {
 })
 
 const secret = "whsec_http_receiver_secret"
-const deliveries: Array<{ readonly path: string; readonly eventId: string; readonly valid: boolean; body: any }> = []
+interface Delivery {
+  readonly path: string
+  readonly eventId: string
+  readonly valid: boolean
+  readonly body: { readonly id: string; readonly name: string; readonly data?: Record<string, unknown> }
+}
+const deliveries: Array<Delivery> = []
 let failing = true
 const receiver = http.createServer((req, res) => {
   let body = ""
@@ -67,7 +73,7 @@ const waitFor = <A>(check: () => A | undefined) =>
     return yield* Effect.die(new Error("timed out waiting"))
   })
 
-const waitForReply = (check: () => Effect.Effect<boolean>) =>
+const waitForReply = <R>(check: () => Effect.Effect<boolean, never, R>) =>
   Effect.gen(function* () {
     for (let i = 0; i < 400; i++) {
       if (yield* check()) return
@@ -216,7 +222,9 @@ layer(
       const text = JSON.stringify(jobs.body)
       assert.notInclude(text, token)
       assert.notInclude(text, bob.token)
-      const adaJob = jobs.body.items.find((j: any) => j.event?.data.email === "ada@example.com")
+      const adaJob = jobs.body.items.find(
+        (j: { event: { data: { email?: string } } | null }) => j.event?.data.email === "ada@example.com"
+      )
       assert.strictEqual(adaJob.event.data.token, "[redacted]")
       assert.isString(adaJob.event.data.tokenExpiresAt)
       assert.strictEqual(adaJob.eventName, "user.signed_up")
