@@ -1,10 +1,12 @@
-// The client's address for every handler, RPC included (whose handlers see only the request's headers): the
-// socket's remote address, written over any `x-tally-client-address` the client sent. Used to throttle signup
-// and login attempts per address (operations/AuthThrottle.ts).
+// The client's address for every handler, RPC included (whose handlers see only headers): the socket's remote
+// address, put in a request header. Used to throttle signup and login attempts per address
+// (operations/AuthThrottle.ts). RPC merges a call's own headers over the request's, so the header's name is
+// random per process: a client cannot send one that takes its place.
+import { randomBytes } from "node:crypto"
 import { Effect, Option } from "effect"
 import { Headers, HttpRouter, HttpServerRequest } from "effect/http"
 
-export const clientAddressHeader = "x-tally-client-address"
+export const clientAddressHeader = `x-tally-client-address-${randomBytes(12).toString("hex")}`
 
 export const ClientAddressMiddleware = HttpRouter.middleware(
   Effect.succeed((httpEffect) =>

@@ -58,6 +58,14 @@ layer(
         body: { email: "spoof@example.com", name: "S", password }
       })
       assert.strictEqual(spoofed.status, 429)
+      // nor can an RPC call's own headers (merged over the request's) name another address
+      const perCall = yield* Effect.flip(
+        client.users.signup(
+          { email: "percall@example.com", name: "P", password },
+          { headers: { "x-tally-client-address": "203.0.113.10", "x-forwarded-for": "203.0.113.11" } }
+        )
+      )
+      assert.strictEqual(perCall._tag, "TooManyRequests")
       const admin = yield* makeTallyClient({ url: yield* BaseUrl, apiKey: ADMIN_KEY })
       const page = yield* admin.users.list({})
       assert.lengthOf(page.items, 2)
