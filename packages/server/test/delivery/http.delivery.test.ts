@@ -266,6 +266,24 @@ layer(
       assert.isTrue(got.valid)
       assert.strictEqual(got.body.name, "transfer.posted")
       assert.strictEqual(got.eventId, got.body.id)
+
+      // a webhook gets user.signed_up without its token: that leaves only in the mail
+      const users = yield* call("POST", "/v1/webhooks", {
+        body: { url: `http://127.0.0.1:${receiverPort}/users`, secret, events: ["user.signed_up"] }
+      })
+      assert.strictEqual(users.status, 201)
+      const carol = yield* call("POST", "/v1/users", {
+        key: null,
+        body: { email: "carol@example.com", name: "Carol", password: "correct horse battery" }
+      })
+      assert.strictEqual(carol.status, 201)
+      const signedUp = yield* waitFor(() =>
+        deliveries.find((d) => d.path === "/users" && d.body.data?.userId === carol.body.id)
+      )
+      assert.isTrue(signedUp.valid)
+      assert.strictEqual(signedUp.body.data?.token, "[redacted]")
+      const token = yield* tokenMailedTo("carol@example.com")
+      assert.notInclude(JSON.stringify(signedUp.body), token)
     })
   )
 
