@@ -2,7 +2,7 @@
 // memory and a Redis store only). Fixed windows, with the memory store's semantics: a key's count grows by the
 // tokens taken and its expiry by refillRate per token; past the expiry it starts again; an attempt over the
 // limit changes nothing. One statement per attempt (the row lock orders concurrent ones), the database's clock.
-// Token buckets and adaptive limits are not offered (no caller uses them).
+// Token buckets and adaptive limits are not offered here (the signup and login throttle uses fixed windows).
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer } from "effect"
 import { RateLimiter } from "effect/persistence"

@@ -3,7 +3,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Duration, Effect, Layer } from "effect"
 import { RateLimiter } from "effect/persistence"
-import * as PgRateLimiterStore from "../src/postgres/PgRateLimiterStore.ts"
+import * as PgFixedWindowStore from "../src/postgres/PgFixedWindowStore.ts"
 import { TestDatabase } from "./support/TestDatabase.ts"
 
 const limiterOn = (store: Layer.Layer<RateLimiter.RateLimiterStore>) => Effect.provide(RateLimiter.make, store)
@@ -18,10 +18,10 @@ const attempt = (limiter: RateLimiter.RateLimiter, key: string, limit: number, w
     )
   )
 
-layer(TestDatabase(), { timeout: 60_000, excludeTestServices: true })("PgRateLimiterStore", (it) => {
+layer(TestDatabase(), { timeout: 60_000, excludeTestServices: true })("PgFixedWindowStore", (it) => {
   const stores = {
     memory: Effect.succeed(RateLimiter.layerStoreMemory),
-    postgres: Effect.map(PgRateLimiterStore.make, (store) => Layer.succeed(RateLimiter.RateLimiterStore, store))
+    postgres: Effect.map(PgFixedWindowStore.make, (store) => Layer.succeed(RateLimiter.RateLimiterStore, store))
   }
   for (const [name, storeOf] of Object.entries(stores)) {
     it.effect(`${name}: a limit per key and window; over it, retryAfter up to the window; then a new window`, () =>
@@ -52,8 +52,8 @@ layer(TestDatabase(), { timeout: 60_000, excludeTestServices: true })("PgRateLim
 
   it.effect("postgres: two instances share one count; concurrent attempts never exceed the limit", () =>
     Effect.gen(function* () {
-      const a = yield* limiterOn(Layer.succeed(RateLimiter.RateLimiterStore, yield* PgRateLimiterStore.make))
-      const b = yield* limiterOn(Layer.succeed(RateLimiter.RateLimiterStore, yield* PgRateLimiterStore.make))
+      const a = yield* limiterOn(Layer.succeed(RateLimiter.RateLimiterStore, yield* PgFixedWindowStore.make))
+      const b = yield* limiterOn(Layer.succeed(RateLimiter.RateLimiterStore, yield* PgFixedWindowStore.make))
       const results = yield* Effect.forEach(
         Array.from({ length: 24 }, (_, i) => i),
         (i) => attempt(i % 2 === 0 ? a : b, "shared", 5, "1 hour"),
