@@ -23,14 +23,16 @@ import { ServerConfig, type ServerConfigShape } from "./Config.ts"
 import { DeliveryLive } from "./delivery/DeliveryLive.ts"
 import { UserSettingsLive } from "./delivery/UserSettingsLive.ts"
 import { Api } from "./http/Api.ts"
+import { ClientAddressMiddleware } from "./http/ClientAddress.ts"
 import { EdgeMiddleware } from "./http/Edge.ts"
 import { RequestGuardLive } from "./http/Guard.ts"
 import { HttpHandlers } from "./http/Handlers.ts"
 import { RateLimitMiddleware, RateLimits } from "./http/RateLimit.ts"
-import { ApiKeyAuthLive } from "./http/Security.ts"
+import { ApiKeyAuthLive, KeyOrBasicAuthLive } from "./http/Security.ts"
 import { SchedulerLive } from "./jobs/Scheduler.ts"
 import { LoggingLive } from "./Logging.ts"
 import { GaugesLive, HttpMetricsMiddleware, LedgerTelemetryLive, MetricsLive } from "./metrics/index.ts"
+import { AuthThrottle } from "./operations/AuthThrottle.ts"
 import { Idempotency } from "./operations/Idempotency.ts"
 import { SystemStatus } from "./operations/System.ts"
 import { RpcRoutes } from "./rpc/Routes.ts"
@@ -92,11 +94,17 @@ export const StoresLive = Layer.mergeAll(
 /** Rate limits on buckets every instance shares (docs/adr/0028-rate-limits.md). */
 export const RateLimitsLive = RateLimits.layer.pipe(Layer.provide(RateLimiter.layer), Layer.provide(PgRateLimiterStore))
 
-export const OperationsLive = Layer.mergeAll(Idempotency.layer, SystemStatus.layer, GaugesLive, RateLimitsLive)
+export const OperationsLive = Layer.mergeAll(
+  Idempotency.layer,
+  SystemStatus.layer,
+  GaugesLive,
+  RateLimitsLive,
+  AuthThrottle.layer
+)
 
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide(HttpHandlers.pipe(Layer.provide([ApiKeyAuthLive, RequestGuardLive])))
+    Layer.provide(HttpHandlers.pipe(Layer.provide([ApiKeyAuthLive, KeyOrBasicAuthLive, RequestGuardLive])))
   ),
   HttpApiScalar.layer(Api, { path: "/docs" }),
   RpcRoutes
@@ -105,6 +113,7 @@ export const ApiRoutes = Layer.mergeAll(
   // registers) its argument first. Outermost to innermost: metrics see every answer; the edge sets the request
   // id and the body limit before anything reads the body; rate limiting comes before any database work.
   // Authentication and idempotency belong to the operations (operations/Runner.ts).
+  Layer.provideMerge(ClientAddressMiddleware),
   Layer.provideMerge(RateLimitMiddleware),
   Layer.provideMerge(EdgeMiddleware),
   Layer.provideMerge(HttpMetricsMiddleware)

@@ -4,6 +4,7 @@
 import { Command } from "effect/cli"
 import { accountsCreate, accountsGet, accountsList, entriesList } from "./ClientAccounts.ts"
 import { apiKeysCreate, apiKeysList, apiKeysRevoke } from "./ClientApiKeys.ts"
+import { jobsList, jobsRetry } from "./ClientJobs.ts"
 import {
   fxRates,
   transfersBatch,
@@ -13,6 +14,8 @@ import {
   transfersPost,
   transfersVoid
 } from "./ClientTransfers.ts"
+import { usersConfirm, usersList, usersSignup } from "./ClientUsers.ts"
+import { webhooksCreate, webhooksList } from "./ClientWebhooks.ts"
 
 const group = <const Commands extends readonly [Command.Command.Any, ...Array<Command.Command.Any>]>(
   name: string,
@@ -32,5 +35,8 @@ export const clientCommands = [
   ]),
   group("entries", "Journal entries", [entriesList]),
   group("fx", "FX rates", [fxRates]),
-  group("api-keys", "API keys (shown once when created)", [apiKeysCreate, apiKeysList, apiKeysRevoke])
+  group("api-keys", "API keys (shown once when created)", [apiKeysCreate, apiKeysList, apiKeysRevoke]),
+  group("users", "Users: signup, confirmation, the admin's list", [usersSignup, usersConfirm, usersList]),
+  group("webhooks", "Webhook endpoints (signed event deliveries)", [webhooksCreate, webhooksList]),
+  group("jobs", "The outbox's jobs (admin key)", [jobsList, jobsRetry])
 ] as const

@@ -1,7 +1,7 @@
 // A client command is an operation of the table over RPC: `tally <group> <operation>` with flags that build its
 // payload. The payload is checked against the operation's schema before it is sent, the description is the
 // operation's, and failures print and exit as operations/Errors.ts says (ClientRun.ts).
-import { Context, Effect, type Schema } from "effect"
+import { Context, Effect, type Redacted, type Schema } from "effect"
 import { Command } from "effect/cli"
 import type { RpcClient, RpcClientError, RpcGroup } from "effect/rpc"
 import { byName } from "../operations/Table.ts"
@@ -35,7 +35,11 @@ export const operationCommand = <const N extends Name, const Flags extends Comma
   input: (
     c: Command.Command.Config.Infer<Flags> & Connection
   ) => Effect.Effect<unknown, ClientExit> | Record<string, unknown>,
-  show: (result: Success<N>) => string
+  show: (result: Success<N>) => string,
+  /** HTTP Basic credentials from the flags, sent instead of the key (operations of `basic` access). */
+  basic?: (
+    c: Command.Command.Config.Infer<Flags>
+  ) => { readonly email: string; readonly password: Redacted.Redacted } | undefined
 ) =>
   Command.make(name.split(".")[1]!, { ...connectionFlags, ...flags }, (config) => {
     const c = config as unknown as Command.Command.Config.Infer<Flags> & Connection
@@ -52,6 +56,7 @@ export const operationCommand = <const N extends Name, const Flags extends Comma
           )
           return (yield* callOf(client, name)(payload) as Effect.Effect<unknown, ClientExit>) as Success<N>
         }),
-      show
+      show,
+      { keyRequired: byName.get(name)?.access !== "public", basic: basic?.(c) }
     )
   }).pipe(Command.withDescription(byName.get(name)?.description ?? name), Command.annotate(CommandOperation, name))

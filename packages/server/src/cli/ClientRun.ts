@@ -83,14 +83,23 @@ export const decodeInput = <S extends Schema.Constraint & { readonly DecodingSer
 export const runCall = <A, E extends Failure>(
   connection: Connection,
   call: (client: TallyClient) => Effect.Effect<A, E | ClientExit>,
-  show: (result: A) => string
+  show: (result: A) => string,
+  /** Public operations (signup, confirm) run without a key. */
+  options: {
+    readonly keyRequired: boolean
+    readonly basic?: { readonly email: string; readonly password: Redacted.Redacted } | undefined
+  } = { keyRequired: true }
 ) =>
   Effect.gen(function* () {
-    if (Option.isNone(connection.apiKey)) {
+    if (Option.isNone(connection.apiKey) && options.keyRequired && options.basic === undefined) {
       const detail = "no API key: pass --api-key or set TALLY_API_KEY"
       return yield* fail(connection.json, { _tag: "Unauthorized", code: "api_key_missing", detail }, 1)
     }
-    const client = yield* makeTallyClient({ url: connection.url, apiKey: connection.apiKey.value })
+    const client = yield* makeTallyClient({
+      url: connection.url,
+      ...(Option.isSome(connection.apiKey) ? { apiKey: connection.apiKey.value } : {}),
+      ...(options.basic === undefined ? {} : { basic: options.basic })
+    })
     const result = yield* call(client)
     yield* Console.log(connection.json ? JSON.stringify(result, null, 2) : show(result))
   }).pipe(

@@ -5,20 +5,21 @@ import type { ClaimedJob } from "@tally/domain/ports/JobStore"
 import { Mailer, type MailMessage } from "@tally/domain/ports/Mailer"
 import { WebhookSender } from "@tally/domain/ports/WebhookSender"
 import { DateTime, Effect, Schema } from "effect"
+import { redact } from "./Redact.ts"
 
 export class DeliveryFailed extends Schema.TaggedError<DeliveryFailed>()("DeliveryFailed", {
   message: Schema.String
 }) {}
 
-/** The webhook body: the event as JSON. */
+/** The webhook body: the event as JSON, its secrets redacted (Redact.ts). */
 export const eventBody = (event: StoredEvent) =>
   JSON.stringify({
     id: event.id,
     name: event.name,
     source: event.source,
     sentAt: DateTime.formatIso(event.sentAt),
-    context: event.context,
-    data: event.data
+    context: redact(event.context),
+    data: redact(event.data)
   })
 
 export const mailFor = (event: StoredEvent, publicUrl: string): MailMessage | undefined => {

@@ -8,7 +8,7 @@ import { type AnyOperation, errorClassesOf, errorCodesOf } from "../operations/O
 import { IdempotencyKey } from "../operations/Schemas.ts"
 import { groupOf, groups, operations, verbOf } from "../operations/Table.ts"
 import { RequestGuard } from "./Guard.ts"
-import { ApiKeyAuth } from "./Security.ts"
+import { ApiKeyAuth, KeyOrBasicAuth } from "./Security.ts"
 
 /** The OpenAPI extension listing the codes an operation answers with (read by test/surfaces.test.ts). */
 export const errorCodesExtension = "x-tally-error-codes"
@@ -42,7 +42,8 @@ const endpointOf = (op: AnyOperation) => {
       override: { [errorCodesExtension]: errorCodesOf(op) }
     })
   )
-  return op.access === "public" ? endpoint : endpoint.middleware(ApiKeyAuth)
+  if (op.access === "public") return endpoint
+  return op.access === "basic" ? endpoint.middleware(KeyOrBasicAuth) : endpoint.middleware(ApiKeyAuth)
 }
 
 const groupsOf = () => {

@@ -4,12 +4,15 @@ import { Effect, Layer } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, type HttpApiGroup } from "effect/http-api"
 import { bearerToken } from "../Auth.ts"
+import { basicCredentials } from "../operations/BasicAccess.ts"
 import type { Stored } from "../operations/Idempotency.ts"
 import type { AnyOperation } from "../operations/Operation.ts"
 import { execute } from "../operations/Runner.ts"
 import type { OperationServices } from "../operations/Services.ts"
 import { groupOf, operations, verbOf } from "../operations/Table.ts"
 import { Api, pathParams } from "./Api.ts"
+import { clientAddressHeader } from "./ClientAddress.ts"
+import { withRetryAfter } from "./RetryAfter.ts"
 
 const replay = (stored: Stored) =>
   Effect.succeed(
@@ -36,10 +39,12 @@ const handle = (op: AnyOperation) => (request: Request) => {
       surface: "http",
       payload: { ...request.payload, ...request.query, ...params },
       credential: bearerToken(request.request.headers.authorization),
-      idempotencyKey: request.headers?.["idempotency-key"]
+      idempotencyKey: request.headers?.["idempotency-key"],
+      basic: basicCredentials(request.request.headers.authorization),
+      clientAddress: request.request.headers[clientAddressHeader]
     },
     replay
-  )
+  ).pipe(withRetryAfter)
 }
 
 const groupLayer = (name: string) =>

@@ -21,3 +21,23 @@ export class ApiKeyAuth extends HttpApiMiddleware.Service<ApiKeyAuth>()("tally/s
 }) {}
 
 export const ApiKeyAuthLive = Layer.succeed(ApiKeyAuth, ApiKeyAuth.of({ bearer: (effect) => effect }))
+
+/** HTTP Basic `email:password` of a confirmed user (the `basic` access kind: POST /v1/api-keys). */
+export const BasicUserCredentials = HttpApiSecurity.basic.pipe(
+  HttpApiSecurity.annotate(
+    OpenApi.Description,
+    "A confirmed user's email and password (`authorization: Basic base64(email:password)`), throttled per address " +
+      "and email"
+  )
+)
+
+/** Declares the bearer and the Basic schemes on operations of `basic` access; checked by the runner too. */
+export class KeyOrBasicAuth extends HttpApiMiddleware.Service<KeyOrBasicAuth>()("tally/server/KeyOrBasicAuth", {
+  requiredForClient: true,
+  security: { bearer: BearerApiKey, basic: BasicUserCredentials }
+}) {}
+
+export const KeyOrBasicAuthLive = Layer.succeed(
+  KeyOrBasicAuth,
+  KeyOrBasicAuth.of({ bearer: (effect) => effect, basic: (effect) => effect })
+)

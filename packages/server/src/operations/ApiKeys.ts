@@ -2,14 +2,30 @@
 import type { OwnerId } from "@tally/domain/Account"
 import type { ApiKey } from "@tally/domain/ports/ApiKeyStore"
 import * as ApiKeys from "@tally/domain/usecases/ApiKeys"
-import { Effect, Schema } from "effect"
+import * as Users from "@tally/domain/usecases/Users"
+import { Effect, Redacted, Schema } from "effect"
 import { Authenticator, keyHash, newApiKey, viewerOf } from "../Auth.ts"
-import { adminRequired, apiKeyNotFound, ownerNotFound, systemOwnerReserved } from "./Errors.ts"
+import {
+  adminRequired,
+  apiKeyNotFound,
+  Forbidden,
+  ownerNotFound,
+  systemOwnerReserved,
+  userNotConfirmed,
+  userNotFound,
+  ValidationFailed,
+  validationFailed
+} from "./Errors.ts"
 import { operation } from "./Operation.ts"
 import { ById, iso, NoPayload, Text, Uuid } from "./Schemas.ts"
 
 export const groups = {
-  apiKeys: { title: "API keys", description: "Bearer keys: created by the admin key, shown once, revocable" }
+  apiKeys: {
+    title: "API keys",
+    description:
+      "Bearer keys: created by the admin key (for any user with userId), by an owner's key, or by a confirmed user " +
+      "with HTTP Basic email:password; shown once, revocable"
+  }
 }
 
 export const ApiKeyJson = Schema.Struct({
@@ -29,11 +45,13 @@ export const CreatedApiKeyJson = Schema.Struct({
 export const CreateApiKey = Schema.Struct({
   name: Schema.optionalKey(Text(200)),
   ownerId: Schema.optionalKey(Uuid),
-  ownerName: Schema.optionalKey(Text(200))
+  ownerName: Schema.optionalKey(Text(200)),
+  userId: Schema.optionalKey(Uuid)
 }).annotate({
   identifier: "CreateApiKey",
   description:
-    "Admin: for an existing owner (ownerId) or a new one (ownerName). An owner's key: another key for the same owner."
+    "Admin: for a confirmed user (userId), an existing owner (ownerId) or a new one (ownerName). An owner's key: " +
+    "another key for the same owner. HTTP Basic email:password: a key for that (confirmed) user."
 })
 
 const keyJson = (k: ApiKey): typeof ApiKeyJson.Type => ({
@@ -50,13 +68,28 @@ export const create = operation({
   description: "Create an API key; the key is in this answer only",
   payload: CreateApiKey,
   success: CreatedApiKeyJson,
-  errors: [adminRequired, ownerNotFound, systemOwnerReserved],
-  access: "key",
+  errors: [adminRequired, ownerNotFound, systemOwnerReserved, userNotFound, userNotConfirmed, validationFailed],
+  access: "basic",
   // the answer holds a secret: never stored for a replay
   idempotent: false,
   http: { method: "POST", path: "/v1/api-keys", status: 201 },
   handle: (payload, { principal }) =>
     Effect.gen(function* () {
+      if (payload.userId !== undefined) {
+        if (principal.kind !== "admin") {
+          return yield* new Forbidden({ code: "admin_required", detail: "only the admin key creates keys for a user" })
+        }
+        if (payload.ownerId !== undefined || payload.ownerName !== undefined) {
+          return yield* new ValidationFailed({
+            code: "validation_failed",
+            detail: "userId excludes ownerId and ownerName",
+            errors: [{ path: ["payload", "userId"], message: "not with ownerId or ownerName" }]
+          })
+        }
+        const issued = yield* Users.createApiKeyFor(payload.userId as OwnerId, payload.name ?? "default")
+        return { ...keyJson(issued.apiKey), key: Redacted.value(issued.key) }
+      }
+      const viewer = principal.kind === "user" ? (principal.ownerId as OwnerId) : viewerOf(principal)
       const key = newApiKey()
       const stored = yield* ApiKeys.issue(
         {
@@ -66,7 +99,7 @@ export const create = operation({
           prefix: key.slice(0, 12),
           keyHash: keyHash(key)
         },
-        viewerOf(principal)
+        viewer
       )
       return { ...keyJson(stored), key }
     })

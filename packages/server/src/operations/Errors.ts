@@ -73,6 +73,13 @@ export class BatchRefused extends HttpApiError.Problem<BatchRefused>()(
   }
 ) {}
 
+/** A well-formed request the service will not act on (a used confirmation token, a private webhook URL). */
+export class Refused extends HttpApiError.Problem<Refused>()(
+  "Refused",
+  { type: "urn:tally:problem:refused", status: 422, title: "The request was refused" },
+  { code: Schema.String }
+) {}
+
 /** Answered by the HTTP edge before any operation runs. */
 export class PayloadTooLarge extends HttpApiError.Problem<PayloadTooLarge>()(
   "PayloadTooLarge",
@@ -94,7 +101,7 @@ export class UnsupportedMediaType extends HttpApiError.Problem<UnsupportedMediaT
   { code: Schema.String }
 ) {}
 
-/** Answered by the HTTP edge (rate limit per API key) before any operation runs. */
+/** Answered by the HTTP edge (rate limit per API key), or by signup and login throttling (AuthThrottle.ts). */
 export class TooManyRequests extends HttpApiError.Problem<TooManyRequests>()(
   "TooManyRequests",
   { type: "urn:tally:problem:rate-limited", status: 429, title: "Too many requests" },
@@ -117,6 +124,7 @@ export type WireErrorClass =
   | typeof KeyReused
   | typeof TransferRefused
   | typeof BatchRefused
+  | typeof Refused
   | typeof PayloadTooLarge
   | typeof MethodNotAllowed
   | typeof UnsupportedMediaType
@@ -135,6 +143,7 @@ export const wireErrorClasses: ReadonlyArray<WireErrorClass> = [
   KeyReused,
   TransferRefused,
   BatchRefused,
+  Refused,
   PayloadTooLarge,
   MethodNotAllowed,
   UnsupportedMediaType,
@@ -158,6 +167,7 @@ export const httpStatusOf = (error: WireErrorClass): number =>
 export const exitCodeOf = (tag: string): 1 | 2 =>
   tag === "TransferRefused" ||
   tag === "BatchRefused" ||
+  tag === "Refused" ||
   tag === "ValidationFailed" ||
   tag === "NotFound" ||
   tag === "Conflict"
@@ -198,3 +208,30 @@ export const batchRefused = failure(BatchRefused, "batch_refused")
 export const storeUnavailable = failure(Unavailable, "store_unavailable")
 export const rateLimited = failure(TooManyRequests, "rate_limited")
 export const notReady = failure(Unavailable, "not_ready")
+
+// --- delivery: users, webhooks, jobs (docs/reference/errors.md) ----------------------------------------------
+
+export const invalidSignup = failure(ValidationFailed, "invalid_email", "invalid_name", "weak_password")
+export const emailTaken = failure(Conflict, "email_taken")
+export const confirmationRefused = failure(
+  Refused,
+  "confirmation_token_unknown",
+  "confirmation_token_used",
+  "confirmation_token_expired"
+)
+export const invalidCredentials = failure(Unauthorized, "invalid_credentials")
+export const userNotConfirmed = failure(Forbidden, "user_not_confirmed")
+export const userNotFound = failure(NotFound, "user_not_found")
+export const signupRateLimited = failure(TooManyRequests, "signup_rate_limited")
+export const loginRateLimited = failure(TooManyRequests, "login_rate_limited")
+export const invalidWebhook = failure(
+  Refused,
+  "webhook_url_invalid",
+  "webhook_url_private",
+  "webhook_url_unresolvable",
+  "webhook_secret_invalid",
+  "webhook_events_invalid"
+)
+export const jobNotFound = failure(NotFound, "job_not_found")
+export const jobNotRetryable = failure(Conflict, "job_not_retryable")
+export const jobBusy = failure(Conflict, "job_busy")

@@ -4,21 +4,28 @@
 // handler, error translation, metrics and spans. docs/adr/0010-operation-table.md.
 import type { Effect, Schema } from "effect"
 import type { Principal } from "../Auth.ts"
+import type { UserPrincipal } from "./BasicAccess.ts"
 import {
   adminRequired,
   type Failure,
+  invalidCredentials,
   keyInFlight,
   keyReused,
+  loginRateLimited,
   rateLimited,
   storeUnavailable,
   unauthorized,
+  userNotConfirmed,
   type WireError
 } from "./Errors.ts"
 import type { Claimed } from "./Idempotency.ts"
 import type { DomainError } from "./Translate.ts"
 
-/** Who may call: anyone (probes), any valid API key, or only the admin key. */
-export type Access = "public" | "key" | "admin"
+/**
+ * Who may call: anyone (probes), any valid API key, only the admin key, or `basic`: any valid API key or the
+ * HTTP Basic credentials (email:password) of a confirmed user (docs/adr/0014-basic-credentials-access.md).
+ */
+export type Access = "public" | "key" | "admin" | "basic"
 
 export interface HttpSpec {
   readonly method: "GET" | "POST" | "DELETE"
@@ -39,7 +46,7 @@ export interface Surfaces {
 /** What the handler is given besides its payload. */
 export interface OperationContext<A extends Access> {
   /** The caller; absent for public operations. */
-  readonly principal: A extends "public" ? undefined : Principal
+  readonly principal: A extends "public" ? undefined : A extends "basic" ? Principal | UserPrincipal : Principal
   /** The request's idempotency key, if it carries one (idempotent operations). */
   readonly idempotencyKey: string | undefined
   /**
@@ -47,6 +54,8 @@ export interface OperationContext<A extends Access> {
    * whether this run resumes a stale claim whose first run may have committed. Undefined without a claim.
    */
   readonly idempotency: Claimed | undefined
+  /** The client's address (throttling), when the surface knows it. */
+  readonly clientAddress: string | undefined
 }
 
 export interface Operation<
@@ -98,6 +107,7 @@ export const operation = <
 type Derived<A extends Access, I extends boolean> =
   | (A extends "public" ? never : typeof unauthorized | typeof storeUnavailable | typeof rateLimited)
   | (A extends "admin" ? typeof adminRequired : never)
+  | (A extends "basic" ? typeof invalidCredentials | typeof userNotConfirmed | typeof loginRateLimited : never)
   | (I extends true ? typeof keyInFlight | typeof keyReused : never)
 
 /** Every failure of an operation: its own, then those its access and idempotency add. */
@@ -120,6 +130,7 @@ export const failuresOf = <O extends AnyOperation>(op: O): ReadonlyArray<Failure
     ...op.errors,
     ...(op.access === "public" ? [] : [unauthorized, storeUnavailable, rateLimited]),
     ...(op.access === "admin" ? [adminRequired] : []),
+    ...(op.access === "basic" ? [invalidCredentials, userNotConfirmed, loginRateLimited] : []),
     ...(op.idempotent ? [keyInFlight, keyReused] : [])
   ] as unknown as ReadonlyArray<FailuresOf<O>>
 

@@ -5,6 +5,7 @@
 import { Cause, Effect, Exit, Option, type Redacted, Schema } from "effect"
 import { Authenticator, type Principal } from "../Auth.ts"
 import { ownerKey, RateLimits } from "../http/RateLimit.ts"
+import { type BasicCredentials, type UserPrincipal, userPrincipal } from "./BasicAccess.ts"
 import { Forbidden, Unauthorized, type WireError, wireErrorClasses } from "./Errors.ts"
 import { type Claimed, Idempotency, type Stored } from "./Idempotency.ts"
 import { instrument, type Surface } from "./Instrumentation.ts"
@@ -23,13 +24,21 @@ export interface Call {
    * rate-limited here, one by one; HTTP requests at the edge (http/RateLimit.ts).
    */
   readonly rpcClient?: string
+  /** Presented HTTP Basic credentials (operations of `basic` access). */
+  readonly basic?: Option.Option<BasicCredentials>
+  /** The client's address, for throttling signup and login attempts. */
+  readonly clientAddress?: string | undefined
 }
 
 const unauthorized = new Unauthorized({ code: "unauthorized", detail: "missing, unknown or revoked API key" })
 
-const principalOf = (op: AnyOperation, credential: Option.Option<Redacted.Redacted>) =>
+const principalOf = (op: AnyOperation, call: Call) =>
   Effect.gen(function* () {
+    const credential = call.credential
     if (op.access === "public") return undefined
+    if (op.access === "basic" && Option.isNone(credential) && call.basic !== undefined && Option.isSome(call.basic)) {
+      return yield* userPrincipal(call.basic.value, call.clientAddress)
+    }
     if (Option.isNone(credential)) return yield* unauthorized
     const found = yield* (yield* Authenticator).authenticate(credential.value)
     if (Option.isNone(found)) return yield* unauthorized
@@ -40,15 +49,18 @@ const principalOf = (op: AnyOperation, credential: Option.Option<Redacted.Redact
   })
 
 /** An RPC call's principal, its call counted against its owner (or, without a valid key, its connection). */
-const limitedPrincipalOf = (op: AnyOperation, credential: Option.Option<Redacted.Redacted>, client: string) =>
+const limitedPrincipalOf = (op: AnyOperation, call: Call, client: string) =>
   Effect.gen(function* () {
     const limits = yield* RateLimits
+    const credential = call.credential
     const anonymous = limits.take(`rpc:${client}`, "anonymous")
     if (Option.isNone(credential)) yield* anonymous
-    const principal = yield* principalOf(op, credential).pipe(
+    const principal = yield* principalOf(op, call).pipe(
       Effect.tapError((e) => (e._tag === "Unauthorized" && Option.isSome(credential) ? anonymous : Effect.void))
     )
-    if (principal !== undefined) yield* limits.take(ownerKey(principal), "owner")
+    if (principal !== undefined) {
+      yield* limits.take(principal.kind === "user" ? `owner:${principal.ownerId}` : ownerKey(principal), "owner")
+    }
     return principal
   })
 
@@ -82,19 +94,20 @@ export const execute = <O extends AnyOperation, B>(
     call.surface,
     op.name,
     Effect.gen(function* () {
-      const principal: Principal | undefined =
+      const principal: Principal | UserPrincipal | undefined =
         call.rpcClient === undefined || op.access === "public"
-          ? yield* principalOf(op, call.credential)
-          : yield* limitedPrincipalOf(op, call.credential, call.rpcClient)
+          ? yield* principalOf(op, call)
+          : yield* limitedPrincipalOf(op, call, call.rpcClient)
       const run = (idempotency: Claimed | undefined) =>
         op
           .handle(call.payload, {
             principal,
             idempotencyKey: call.idempotencyKey,
-            idempotency
+            idempotency,
+            clientAddress: call.clientAddress
           } as OperationContext<O["access"]>)
           .pipe(Effect.catch(translate))
-      if (!op.idempotent || call.idempotencyKey === undefined || principal === undefined) {
+      if (!op.idempotent || call.idempotencyKey === undefined || principal === undefined || principal.kind === "user") {
         return yield* run(undefined)
       }
       const request = yield* Schema.encodeUnknownEffect(op.payload as Schema.Codec<unknown, unknown>)(
@@ -107,7 +120,13 @@ export const execute = <O extends AnyOperation, B>(
       )
       return outcome._tag === "Fresh" ? outcome.value : yield* replay(outcome)
     })
-  ) as Effect.Effect<O["success"]["Type"] | B, WireError, Authenticator | Idempotency | RateLimits | EffectServices<O>>
+  ) as Effect.Effect<
+    O["success"]["Type"] | B,
+    WireError,
+    Authenticator | Idempotency | RateLimits | BasicServices | EffectServices<O>
+  >
+
+type BasicServices = Effect.Services<ReturnType<typeof userPrincipal>>
 
 type EffectServices<O> = O extends { readonly handle: (...args: never) => Effect.Effect<unknown, unknown, infer R> }
   ? R

@@ -4,6 +4,8 @@ import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { Authenticator } from "../Auth.ts"
 import type { ServerConfig } from "../Config.ts"
 import type { RateLimits } from "../http/RateLimit.ts"
+import type { AuthThrottle } from "./AuthThrottle.ts"
+import type { DeliveryServices } from "./Delivery.ts"
 import type { Idempotency } from "./Idempotency.ts"
 import type { SystemStatus } from "./System.ts"
 
@@ -17,3 +19,5 @@ export type OperationServices =
   | Idempotency
   | SystemStatus
   | RateLimits
+  | AuthThrottle
+  | DeliveryServices

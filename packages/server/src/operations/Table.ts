@@ -3,16 +3,22 @@
 import * as Accounts from "./Accounts.ts"
 import * as ApiKeys from "./ApiKeys.ts"
 import * as Fx from "./Fx.ts"
+import * as Jobs from "./Jobs.ts"
 import { type AnyOperation, type On, onSurface } from "./Operation.ts"
 import * as System from "./System.ts"
 import * as Transfers from "./Transfers.ts"
+import * as Users from "./Users.ts"
+import * as Webhooks from "./Webhooks.ts"
 
 export const operations = [
   ...System.operations,
   ...Accounts.operations,
   ...Transfers.operations,
   ...Fx.operations,
-  ...ApiKeys.operations
+  ...ApiKeys.operations,
+  ...Users.operations,
+  ...Webhooks.operations,
+  ...Jobs.operations
 ] as const
 
 export type Operations = (typeof operations)[number]
@@ -23,7 +29,10 @@ export const groups: Readonly<Record<string, { readonly title: string; readonly 
   ...Accounts.groups,
   ...Transfers.groups,
   ...Fx.groups,
-  ...ApiKeys.groups
+  ...ApiKeys.groups,
+  ...Users.groups,
+  ...Webhooks.groups,
+  ...Jobs.groups
 }
 
 export const groupOf = (op: AnyOperation) => op.name.split(".")[0]!

@@ -6,6 +6,7 @@ import type { AccountNotFound, OwnedSystemAccount } from "@tally/domain/usecases
 import type { ApiKeyNotFound, OtherOwnersKey, OwnerNotFound, SystemOwnerReserved } from "@tally/domain/usecases/ApiKeys"
 import type * as Transfers from "@tally/domain/usecases/Transfers"
 import { Effect } from "effect"
+import { type DeliveryError, deliveryWire, isDeliveryError } from "./DeliveryErrors.ts"
 import {
   BatchRefused,
   Conflict,
@@ -32,8 +33,10 @@ export type DomainError =
   | ApiKeyNotFound
   | OtherOwnersKey
   | SystemOwnerReserved
+  | DeliveryError
 
 const wire = (error: DomainError): WireError => {
+  if (isDeliveryError(error)) return deliveryWire(error)
   switch (error._tag) {
     case "TransferRefused":
       return error.code === "pending_transfer_not_found"

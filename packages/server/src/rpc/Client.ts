@@ -5,6 +5,7 @@ import { Effect, Layer, Redacted, type Scope } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { RpcClient, type RpcClientError, RpcSerialization } from "effect/rpc"
 import { Socket } from "effect/socket"
+import { basicAuthorization } from "../operations/BasicAccess.ts"
 import { rpcPath, TallyRpcs } from "./Group.ts"
 
 type Flat = RpcClient.FromGroup<typeof TallyRpcs, RpcClientError.RpcClientError>
@@ -22,6 +23,8 @@ export interface TallyClientOptions {
   readonly url: string
   /** Sent as `authorization: Bearer <key>` with every HTTP request, or with the WebSocket upgrade request. */
   readonly apiKey?: string | Redacted.Redacted
+  /** Instead of a key: HTTP Basic `email:password` of a confirmed user (only `apiKeys.create` accepts it). */
+  readonly basic?: { readonly email: string; readonly password: Redacted.Redacted }
   /** `http` (default): one HTTP request per call. `websocket`: one connection for every call of the scope. */
   readonly transport?: "http" | "websocket"
 }
@@ -37,7 +40,11 @@ const protocol = (options: TallyClientOptions) => {
   const transport = options.transport ?? "http"
   const key = options.apiKey
   const headers: Record<string, string> =
-    key === undefined ? {} : { authorization: `Bearer ${Redacted.isRedacted(key) ? Redacted.value(key) : key}` }
+    options.basic !== undefined
+      ? { authorization: basicAuthorization(options.basic.email, options.basic.password) }
+      : key === undefined
+        ? {}
+        : { authorization: `Bearer ${Redacted.isRedacted(key) ? Redacted.value(key) : key}` }
   if (transport === "http") {
     return RpcClient.layerProtocolHttp({
       url: endpoint(options.url, transport),

@@ -3,6 +3,8 @@
 import { Effect, type Layer, Schema } from "effect"
 import type { Rpc, RpcGroup } from "effect/rpc"
 import { bearerToken } from "../Auth.ts"
+import { clientAddressHeader } from "../http/ClientAddress.ts"
+import { basicCredentials } from "../operations/BasicAccess.ts"
 import { type WireError, wireErrorClasses } from "../operations/Errors.ts"
 import type { Stored } from "../operations/Idempotency.ts"
 import type { AnyOperation } from "../operations/Operation.ts"
@@ -35,7 +37,9 @@ const handle =
         payload,
         credential: bearerToken((headers as Record<string, string | undefined>).authorization),
         idempotencyKey,
-        rpcClient: String(client.id)
+        rpcClient: String(client.id),
+        basic: basicCredentials((headers as Record<string, string | undefined>).authorization),
+        clientAddress: (headers as Record<string, string | undefined>)[clientAddressHeader]
       },
       replay(op)
     )
