@@ -10,6 +10,7 @@ export interface ServerConfigShape {
   readonly pageSizeDefault: number
   readonly pageSizeMax: number
   readonly bodyBytesMax: number
+  readonly headerBytesMax: number
   readonly metadataBytesMax: number
 }
 
@@ -23,6 +24,7 @@ export class ServerConfig extends Context.Service<ServerConfig, ServerConfigShap
     pageSizeDefault: Config.Int("TALLY_PAGE_SIZE_DEFAULT").pipe(Config.withDefault(50)),
     pageSizeMax: Config.Int("TALLY_PAGE_SIZE_MAX").pipe(Config.withDefault(500)),
     bodyBytesMax: Config.Int("TALLY_BODY_BYTES_MAX").pipe(Config.withDefault(1_048_576)),
+    headerBytesMax: Config.Int("TALLY_HEADER_BYTES_MAX").pipe(Config.withDefault(65_536)),
     metadataBytesMax: Config.Int("TALLY_METADATA_BYTES_MAX").pipe(Config.withDefault(4096))
   })
 

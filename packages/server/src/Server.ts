@@ -90,17 +90,17 @@ export const StoresLive = Layer.mergeAll(
   Layer.mergeAll(PgJobStore.layer, PgUserStore.layer, PgWebhookStore.layer, Secrets.layer, UserSettingsLive)
 )
 
-/** What the operations need beyond the stores: idempotency records, the probes' status, the gauges. */
-/** Rate limits on buckets every instance shares (docs/adr/0028-rate-limits.md). */
-export const RateLimitsLive = RateLimits.layer.pipe(Layer.provide(RateLimiter.layer), Layer.provide(PgRateLimiterStore))
-
-export const OperationsLive = Layer.mergeAll(
-  Idempotency.layer,
-  SystemStatus.layer,
-  GaugesLive,
-  RateLimitsLive,
-  AuthThrottle.layer
+/**
+ * Rate limits (docs/adr/0028-rate-limits.md) and signup/login throttling on one RateLimiter whose PostgreSQL store
+ * every instance shares.
+ */
+export const RateLimitsLive = Layer.mergeAll(RateLimits.layer, AuthThrottle.layer).pipe(
+  Layer.provide(RateLimiter.layer),
+  Layer.provide(PgRateLimiterStore)
 )
+
+/** What the operations need beyond the stores: idempotency records, the probes' status, the gauges, the limits. */
+export const OperationsLive = Layer.mergeAll(Idempotency.layer, SystemStatus.layer, GaugesLive, RateLimitsLive)
 
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
@@ -126,8 +126,10 @@ export const HttpLive = (options: { readonly host: string; readonly port: number
     Layer.provideMerge(
       Layer.unwrap(
         Effect.gen(function* () {
-          const { bodyBytesMax } = yield* ServerConfig
-          return NodeHttpServer.layer(() => createServer({ requestTimeout: 30_000 }), {
+          const { bodyBytesMax, headerBytesMax } = yield* ServerConfig
+          // request line + headers over headerBytesMax: Node answers 431 before any route runs
+          const server = () => createServer({ requestTimeout: 30_000, maxHeaderSize: headerBytesMax })
+          return NodeHttpServer.layer(server, {
             host: options.host,
             port: options.port,
             gracefulShutdownTimeout: "10 seconds",

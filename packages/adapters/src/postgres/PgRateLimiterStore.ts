@@ -1,8 +1,11 @@
 // effect's RateLimiter store on PostgreSQL (docs/adr/0028-rate-limits.md): every instance behind one database
-// takes from the same buckets. Token buckets only (what Tally uses); the other algorithms fail as unsupported.
+// takes from the same buckets. Token buckets (per-owner request limits) and fixed windows (signup and login
+// throttling, PgFixedWindowStore.ts); adaptive limits fail as unsupported. One store for the one RateLimiter the
+// server builds: effect memoizes `RateLimiter.layer`, so two stores under it would silently become one.
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer } from "effect"
 import { RateLimiterError, RateLimiterStore, RateLimitStoreError } from "effect/persistence/RateLimiter"
+import * as PgFixedWindowStore from "./PgFixedWindowStore.ts"
 
 const storeError = (message: string, cause?: unknown) =>
   new RateLimiterError({ reason: new RateLimitStoreError({ message, cause }) })
@@ -14,6 +17,7 @@ export const PgRateLimiterStore = Layer.effect(
   RateLimiterStore,
   Effect.gen(function* () {
     const sql = yield* PgClient.PgClient
+    const windows = yield* PgFixedWindowStore.make
     let takes = 0
     const sweep = sql`DELETE FROM rate_limit_buckets WHERE touched_at < now() - interval '1 hour'`.pipe(Effect.ignore)
     const unsupported = Effect.fail(storeError("only the token-bucket algorithm is stored in PostgreSQL"))
@@ -26,7 +30,7 @@ export const PgRateLimiterStore = Layer.effect(
               ${Duration.toMillis(options.refillRate)}, ${options.allowOverflow})`
           return [row!.remaining, row!.elapsed_ms] as const
         }).pipe(Effect.mapError((cause) => storeError("rate limit store unavailable", cause))),
-      fixedWindow: () => unsupported,
+      fixedWindow: windows.fixedWindow,
       adaptiveConsume: () => unsupported,
       adaptiveFeedback: () => unsupported
     })

@@ -1,8 +1,8 @@
 // Signup and login (HTTP Basic email:password) attempts, limited per client address and per email, on effect's
 // RateLimiter (fixed windows). TALLY_SIGNUP_RATE_* and TALLY_LOGIN_RATE_*; a limit of 0 disables that key.
 // Over a limit: 429 with Retry-After and `signup_rate_limited` / `login_rate_limited`. The counts are in
-// PostgreSQL (PgFixedWindowStore: effect/persistence offers memory and Redis only), shared by every instance.
-import * as PgFixedWindowStore from "@tally/adapters/postgres/PgFixedWindowStore"
+// PostgreSQL (PgFixedWindowStore, inside the server's one PgRateLimiterStore: effect/persistence offers memory and
+// Redis only), shared by every instance.
 import { Config, Context, Duration, Effect, Layer } from "effect"
 import { RateLimiter } from "effect/persistence"
 import { sha256Base64url } from "../Hash.ts"
@@ -82,5 +82,5 @@ export class AuthThrottle extends Context.Service<
         }
       })
     })
-  ).pipe(Layer.provide(RateLimiter.layer), Layer.provide(PgFixedWindowStore.layer))
+  )
 }

@@ -102,7 +102,7 @@ const withEvents = (jobs: ReadonlyArray<JobView>) =>
   })
 
 const List = (description: string) =>
-  Schema.optionalKey(Schema.String.check(Schema.isMaxLength(2000)).annotate({ description }))
+  Schema.optionalKey(Schema.String.check(Schema.isMaxLength(500)).annotate({ description }))
 
 /** A comma-separated filter checked against the values it may hold (null when absent). */
 const oneOf = <A extends string>(field: string, given: string | undefined, allowed: ReadonlyArray<A>) =>
