@@ -5,6 +5,20 @@ import { Command } from "effect/cli"
 import { accountsCreate, accountsGet, accountsList, entriesList } from "./ClientAccounts.ts"
 import { apiKeysCreate, apiKeysList, apiKeysRevoke } from "./ClientApiKeys.ts"
 import {
+  eventsCancel,
+  eventsCreate,
+  eventsGet,
+  eventsList,
+  eventsUpdate,
+  ratingsAdd,
+  ratingsGet,
+  ratingsRebuild,
+  reservationsCancel,
+  reservationsConfirm,
+  reservationsCreate,
+  reservationsGet
+} from "./ClientTicketing.ts"
+import {
   fxRates,
   transfersBatch,
   transfersCreate,
@@ -32,5 +46,19 @@ export const clientCommands = [
   ]),
   group("entries", "Journal entries", [entriesList]),
   group("fx", "FX rates", [fxRates]),
-  group("api-keys", "API keys (shown once when created)", [apiKeysCreate, apiKeysList, apiKeysRevoke])
+  group("api-keys", "API keys (shown once when created)", [apiKeysCreate, apiKeysList, apiKeysRevoke]),
+  group("events", "Events: seats for sale, paid through the ledger", [
+    eventsCreate,
+    eventsList,
+    eventsGet,
+    eventsUpdate,
+    eventsCancel
+  ]),
+  group("reservations", "Seats held until confirmed (paid), cancelled or expired", [
+    reservationsCreate,
+    reservationsConfirm,
+    reservationsCancel,
+    reservationsGet
+  ]),
+  group("ratings", "Ratings of events by ticket holders", [ratingsAdd, ratingsGet, ratingsRebuild])
 ] as const

@@ -63,6 +63,13 @@ export class TransferRefused extends HttpApiError.Problem<TransferRefused>()(
   { code: Schema.String, transferId: Schema.String }
 ) {}
 
+/** A ticketing command was refused (docs/reference/result-codes.md, Ticketing); `id` names its event or reservation. */
+export class TicketingRefused extends HttpApiError.Problem<TicketingRefused>()(
+  "TicketingRefused",
+  { type: "urn:tally:problem:ticketing-refused", status: 422, title: "The ticketing request was refused" },
+  { code: Schema.String, id: Schema.String }
+) {}
+
 /** No item of the batch was applied; `errors` names each failing item by its index. */
 export class BatchRefused extends HttpApiError.Problem<BatchRefused>()(
   "BatchRefused",
@@ -103,6 +110,7 @@ export type WireErrorClass =
   | typeof KeyReused
   | typeof TransferRefused
   | typeof BatchRefused
+  | typeof TicketingRefused
   | typeof PayloadTooLarge
   | typeof TooManyRequests
   | typeof Unavailable
@@ -119,6 +127,7 @@ export const wireErrorClasses: ReadonlyArray<WireErrorClass> = [
   KeyReused,
   TransferRefused,
   BatchRefused,
+  TicketingRefused,
   PayloadTooLarge,
   TooManyRequests,
   Unavailable
@@ -140,6 +149,7 @@ export const httpStatusOf = (error: WireErrorClass): number =>
 export const exitCodeOf = (tag: string): 1 | 2 =>
   tag === "TransferRefused" ||
   tag === "BatchRefused" ||
+  tag === "TicketingRefused" ||
   tag === "ValidationFailed" ||
   tag === "NotFound" ||
   tag === "Conflict"
@@ -152,7 +162,10 @@ export interface Failure<C extends WireErrorClass = WireErrorClass> {
   readonly codes: ReadonlyArray<string>
 }
 
-const failure = <C extends WireErrorClass>(error: C, ...codes: ReadonlyArray<string>): Failure<C> => ({ error, codes })
+export const failure = <C extends WireErrorClass>(error: C, ...codes: ReadonlyArray<string>): Failure<C> => ({
+  error,
+  codes
+})
 
 // --- the catalogue: each code, once, with its class ---------------------------------------------------------
 

@@ -1,6 +1,8 @@
 import type { ApiKeyStore } from "@tally/domain/ports/ApiKeyStore"
 import type { Ids } from "@tally/domain/ports/Ids"
 import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
+import type { TicketCodes } from "@tally/domain/ports/TicketCodes"
+import type { TicketingStore } from "@tally/domain/ports/TicketingStore"
 import type { Authenticator } from "../Auth.ts"
 import type { ServerConfig } from "../Config.ts"
 import type { Idempotency } from "./Idempotency.ts"
@@ -15,3 +17,5 @@ export type OperationServices =
   | Authenticator
   | Idempotency
   | SystemStatus
+  | TicketingStore
+  | TicketCodes

@@ -2,8 +2,11 @@
 // (rpc/Group.ts) and the CLI (cli/Client.ts) are derived from it; test/surfaces.test.ts checks they agree.
 import * as Accounts from "./Accounts.ts"
 import * as ApiKeys from "./ApiKeys.ts"
+import * as Events from "./Events.ts"
 import * as Fx from "./Fx.ts"
 import { type AnyOperation, type On, onSurface } from "./Operation.ts"
+import * as Ratings from "./Ratings.ts"
+import * as Reservations from "./Reservations.ts"
 import * as System from "./System.ts"
 import * as Transfers from "./Transfers.ts"
 
@@ -12,7 +15,10 @@ export const operations = [
   ...Accounts.operations,
   ...Transfers.operations,
   ...Fx.operations,
-  ...ApiKeys.operations
+  ...ApiKeys.operations,
+  ...Events.operations,
+  ...Reservations.operations,
+  ...Ratings.operations
 ] as const
 
 export type Operations = (typeof operations)[number]
@@ -23,7 +29,10 @@ export const groups: Readonly<Record<string, { readonly title: string; readonly 
   ...Accounts.groups,
   ...Transfers.groups,
   ...Fx.groups,
-  ...ApiKeys.groups
+  ...ApiKeys.groups,
+  ...Events.groups,
+  ...Reservations.groups,
+  ...Ratings.groups
 }
 
 export const groupOf = (op: AnyOperation) => op.name.split(".")[0]!

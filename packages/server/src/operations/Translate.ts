@@ -4,6 +4,7 @@ import type { InvalidCursor } from "@tally/domain/ports/LedgerStore"
 import type { StoreUnavailable } from "@tally/domain/ports/StoreError"
 import type { AccountNotFound, OwnedSystemAccount } from "@tally/domain/usecases/Accounts"
 import type { ApiKeyNotFound, OtherOwnersKey, OwnerNotFound } from "@tally/domain/usecases/ApiKeys"
+import type { TicketingRefused } from "@tally/domain/usecases/Ticketing"
 import type * as Transfers from "@tally/domain/usecases/Transfers"
 import { Effect } from "effect"
 import {
@@ -17,6 +18,7 @@ import {
   ValidationFailed,
   type WireError
 } from "./Errors.ts"
+import { ticketingWire } from "./TicketingErrors.ts"
 
 export type DomainError =
   | Transfers.TransferRefused
@@ -31,6 +33,7 @@ export type DomainError =
   | OwnerNotFound
   | ApiKeyNotFound
   | OtherOwnersKey
+  | TicketingRefused
 
 const wire = (error: DomainError): WireError => {
   switch (error._tag) {
@@ -82,6 +85,8 @@ const wire = (error: DomainError): WireError => {
       return new NotFound({ code: "api_key_not_found", detail: `no API key ${error.apiKeyId}` })
     case "OtherOwnersKey":
       return new Forbidden({ code: "admin_required", detail: "only the admin key creates keys for others" })
+    case "TicketingRefused":
+      return ticketingWire(error)
   }
 }
 
