@@ -17,7 +17,7 @@ const env = (name: string, fallback: string): string => {
   return value === undefined || value === "" ? fallback : value
 }
 
-const envInt = (name: string, fallback: number): number => {
+export const envInt = (name: string, fallback: number): number => {
   const raw = env(name, String(fallback))
   const value = Number(raw)
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`)

@@ -5,12 +5,16 @@ import { Command, Flag } from "effect/cli"
 import { runBench } from "./Bench.ts"
 import { type BaselineName, baselineNames, paths } from "./Options.ts"
 import { scenarioNamed, scenarioNames } from "./Scenarios.ts"
+import { runTicketRush } from "./TicketRush.ts"
 
 const positive = (n: number) => (Number.isInteger(n) && n > 0 ? Option.some(n) : Option.none())
 
 const flags = {
-  scenario: Flag.Literals("scenario", scenarioNames).pipe(
-    Flag.withDescription("Workload: uniform (10,000 accounts), hot (10), zipf (s=2 over 10,000), batch"),
+  scenario: Flag.Literals("scenario", [...scenarioNames, "ticket-rush"]).pipe(
+    Flag.withDescription(
+      "Workload: uniform (10,000 accounts), hot (10), zipf (s=2 over 10,000), batch; ticket-rush: --accounts buyers " +
+        "(default 2000) reserve one seat each of one event of --seats seats over HTTP"
+    ),
     Flag.withDefault("uniform")
   ),
   path: Flag.Literals("path", paths).pipe(
@@ -101,6 +105,11 @@ const flags = {
     Flag.filterMap(positive, () => "must be a positive integer"),
     Flag.withDefault(20)
   ),
+  seats: Flag.Int("seats").pipe(
+    Flag.withDescription("ticket-rush: the event's capacity (≪ buyers)"),
+    Flag.filterMap(positive, () => "must be a positive integer"),
+    Flag.withDefault(100)
+  ),
   keepDatabase: Flag.Boolean("keep-database").pipe(
     Flag.withDescription("Keep the run's database instead of dropping it"),
     Flag.withDefault(false)
@@ -111,26 +120,43 @@ const flags = {
   )
 }
 
+const command = () => ["npm run bench --", ...process.argv.slice(2)].join(" ")
+
 export const bench = Command.make("bench", flags, (f) =>
-  runBench({
-    scenario: scenarioNamed(f.scenario),
-    path: f.path,
-    mode: f.mode,
-    concurrency: f.concurrency,
-    rate: f.rate,
-    maxInFlight: f.maxInFlight,
-    durationSeconds: f.duration,
-    transfersMax: Option.getOrUndefined(f.transfers),
-    accounts: Option.getOrUndefined(f.accounts),
-    batchSize: f.batchSize,
-    databaseUrl: Option.getOrUndefined(f.databaseUrl),
-    baselines: f.baseline,
-    instances: f.instances,
-    outDir: path.resolve(f.out),
-    poolMax: f.poolMax,
-    keepDatabase: f.keepDatabase,
-    cpuProfDir: Option.getOrUndefined(Option.map(f.cpuProf, (dir) => path.resolve(dir))),
-    progress: true,
-    command: ["npm run bench --", ...process.argv.slice(2)].join(" ")
-  }).pipe(Effect.asVoid)
+  Effect.gen(function* () {
+    if (f.scenario === "ticket-rush") {
+      yield* runTicketRush({
+        buyers: Option.getOrUndefined(f.accounts) ?? 2000,
+        seats: f.seats,
+        concurrency: f.concurrency,
+        poolMax: f.poolMax,
+        databaseUrl: Option.getOrUndefined(f.databaseUrl),
+        keepDatabase: f.keepDatabase,
+        outDir: path.resolve(f.out),
+        command: command()
+      })
+      return
+    }
+    yield* runBench({
+      scenario: scenarioNamed(f.scenario),
+      path: f.path,
+      mode: f.mode,
+      concurrency: f.concurrency,
+      rate: f.rate,
+      maxInFlight: f.maxInFlight,
+      durationSeconds: f.duration,
+      transfersMax: Option.getOrUndefined(f.transfers),
+      accounts: Option.getOrUndefined(f.accounts),
+      batchSize: f.batchSize,
+      databaseUrl: Option.getOrUndefined(f.databaseUrl),
+      baselines: f.baseline,
+      instances: f.instances,
+      outDir: path.resolve(f.out),
+      poolMax: f.poolMax,
+      keepDatabase: f.keepDatabase,
+      cpuProfDir: Option.getOrUndefined(Option.map(f.cpuProf, (dir) => path.resolve(dir))),
+      progress: true,
+      command: command()
+    })
+  })
 ).pipe(Command.withDescription("Tally load benchmark: transfers/s, latency, invariants, pgbench and node-pg baselines"))

@@ -22,12 +22,16 @@ const k6 = vi.hoisted(() => {
     responseCallback: undefined as unknown,
     /** Posted balance per account id, as the stub server keeps it. */
     balances: new Map<string, bigint>(),
+    events: new Map<string, { organizer: string; price: bigint; capacity: number; sold: number }>(),
+    reservations: new Map<string, { payer: string; event: { organizer: string; price: bigint } }>(),
     reset() {
       state.requests = []
       state.checks = []
       state.counters = []
       state.responseCallback = undefined
       state.balances = new Map()
+      state.events = new Map()
+      state.reservations = new Map()
     }
   }
   return state
@@ -56,6 +60,37 @@ const answer = (method: string, url: string, body: string | undefined, params?: 
   if (method === "POST" && route === "/v1/transfer-batches") {
     for (const t of json.transfers) move(t)
     return reply(201, { transfers: json.transfers.map((t: object) => ({ ...t, status: "posted" })) })
+  }
+  // events and reservations: seats counted, a confirm moves the price from the payer to the organizer
+  if (method === "POST" && route === "/v1/events") {
+    const id = crypto.randomUUID()
+    k6.events.set(id, {
+      organizer: json.organizerAccountId,
+      price: BigInt(json.price),
+      capacity: json.capacity,
+      sold: 0
+    })
+    return reply(201, { id, seats: { capacity: json.capacity, held: 0, sold: 0 } })
+  }
+  const reserve = /^\/v1\/events\/([^/]+)\/reservations$/.exec(route)
+  const event = reserve === null ? undefined : k6.events.get(reserve[1]!)
+  if (method === "POST" && event !== undefined) {
+    if (event.sold >= event.capacity) return reply(422, { code: "seats_sold_out" })
+    event.sold++
+    const id = crypto.randomUUID()
+    k6.reservations.set(id, { payer: json.payerAccountId, event })
+    return reply(201, { id, status: "held" })
+  }
+  const confirm = /^\/v1\/reservations\/([^/]+)\/confirm$/.exec(route)
+  const held = confirm === null ? undefined : k6.reservations.get(confirm[1]!)
+  if (method === "POST" && held !== undefined) {
+    move({ debitAccountId: held.payer, creditAccountId: held.event.organizer, amount: String(held.event.price) })
+    return reply(200, { id: confirm![1], status: "confirmed" })
+  }
+  const got = /^\/v1\/events\/([^/]+)$/.exec(route)
+  const gotEvent = got === null ? undefined : k6.events.get(got[1]!)
+  if (method === "GET" && gotEvent !== undefined) {
+    return reply(200, { seats: { capacity: gotEvent.capacity, held: 0, sold: gotEvent.sold } })
   }
   const account = /^\/v1\/accounts\/([^/]+)$/.exec(route)
   if (method === "GET" && account !== null && k6.balances.has(account[1]!)) {
@@ -153,7 +188,8 @@ const builtinMetrics = new Set(["http_req_failed", "http_req_duration", "checks"
 const scripts = [
   { file: "transfers.ts", scenario: "transfers", summary: "transfers" },
   { file: "hot-accounts.ts", scenario: "hot_accounts", summary: "hot-accounts" },
-  { file: "batches.ts", scenario: "batches", summary: "batches" }
+  { file: "batches.ts", scenario: "batches", summary: "batches" },
+  { file: "ticket-rush.ts", scenario: "ticket_rush", summary: "ticket-rush" }
 ] as const
 
 const knobs = {
@@ -166,6 +202,7 @@ const knobs = {
   MAX_ERROR_RATE: "0.05",
   ACCOUNTS: "4",
   BATCH_SIZE: "3",
+  SEATS: "3",
   API_KEY: "k",
   BASE_URL: "http://tally.test:8080/"
 }
@@ -247,11 +284,21 @@ describe("k6 scripts", () => {
         ).toBe(true)
         for (let i = 0; i < 5; i++) script.default(data)
         const steady = k6.requests.slice(setupRequests)
-        expect(steady).toHaveLength(5)
-        for (const r of steady) {
-          expect(r.tags.phase).toBeUndefined()
-          expect(r.tags.name).toMatch(/^POST \/v1\/(transfers|transfer-batches)$/)
+        if (file === "ticket-rush.ts") {
+          // 3 seats: three reservations won and confirmed, then two sold out
+          expect(steady.map((r) => r.tags.name)).toEqual([
+            ...Array.from({ length: 3 }, () => [
+              "POST /v1/events/:id/reservations",
+              "POST /v1/reservations/:id/confirm"
+            ]).flat(),
+            "POST /v1/events/:id/reservations",
+            "POST /v1/events/:id/reservations"
+          ])
+        } else {
+          expect(steady).toHaveLength(5)
+          for (const r of steady) expect(r.tags.name).toMatch(/^POST \/v1\/(transfers|transfer-batches)$/)
         }
+        for (const r of steady) expect(r.tags.phase).toBeUndefined()
         if (file === "batches.ts") expect(JSON.parse(steady[0]!.body!).transfers).toHaveLength(3)
         expect(k6.checks.filter((c) => !c.ok)).toEqual([])
 

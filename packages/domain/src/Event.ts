@@ -11,7 +11,12 @@ export const eventNames = [
   "batch.posted",
   "account.created",
   "user.signed_up",
-  "user.confirmed"
+  "user.confirmed",
+  "reservation.held",
+  "reservation.confirmed",
+  "reservation.cancelled",
+  "reservation.expired",
+  "reservation.refunded"
 ] as const
 export type EventName = (typeof eventNames)[number]
 

@@ -12,6 +12,9 @@ import * as PgUserStore from "@tally/adapters/postgres/PgUserStore"
 import * as PgWebhookStore from "@tally/adapters/postgres/PgWebhookStore"
 import * as Secrets from "@tally/adapters/Secrets"
 import { Seeder } from "@tally/adapters/Seeds"
+import * as PgTicketingStore from "@tally/adapters/ticketing/PgTicketingStore"
+import * as TicketCodes from "@tally/adapters/ticketing/TicketCodes"
+import * as TicketingConfig from "@tally/adapters/ticketing/TicketingConfig"
 import * as Uuid from "@tally/adapters/Uuid"
 import * as Transfers from "@tally/domain/usecases/Transfers"
 import { Config, Effect, Layer } from "effect"
@@ -87,7 +90,13 @@ export const StoresLive = Layer.mergeAll(
   LedgerLimitsLive,
   GroupCommitLive,
   LedgerTelemetryLive,
-  Layer.mergeAll(PgJobStore.layer, PgUserStore.layer, PgWebhookStore.layer, Secrets.layer, UserSettingsLive)
+  Layer.mergeAll(PgJobStore.layer, PgUserStore.layer, PgWebhookStore.layer, Secrets.layer, UserSettingsLive),
+  // the ticketing store runs its statements in the ledger store's transactions (same PgClient)
+  Layer.mergeAll(
+    PgTicketingStore.layer.pipe(Layer.provide(PgLedgerStore.layer)),
+    TicketCodes.layer,
+    TicketingConfig.layer
+  )
 )
 
 /**

@@ -32,6 +32,16 @@ const empty = (): OutboxState => ({
         webhookId: null,
         eventName: "user.signed_up"
       }
+    ],
+    // migrations/0033_reservation_mail.up.sql: the payment confirmation mail
+    [
+      "00000000-0000-7000-8000-00000000a002",
+      {
+        id: "00000000-0000-7000-8000-00000000a002",
+        destination: "mail",
+        webhookId: null,
+        eventName: "reservation.confirmed"
+      }
     ]
   ]),
   jobs: new Map(),

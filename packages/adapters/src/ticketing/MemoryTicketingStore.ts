@@ -10,8 +10,10 @@ import {
 import { changeSeats, type Event, type EventId } from "@tally/domain/ticketing/Event"
 import { empty, type Histogram, type RatingEvent } from "@tally/domain/ticketing/Rating"
 import type { HolderId, Reservation, ReservationId } from "@tally/domain/ticketing/Reservation"
+import { reservationEvent } from "@tally/domain/ticketing/ReservationEvents"
 import type { Ticket } from "@tally/domain/ticketing/Ticket"
 import { DateTime, Effect, Exit, Layer, Option } from "effect"
+import { MemoryOutbox } from "../memory/MemoryOutbox.ts"
 import { decodeEventCursor, encodeEventCursor } from "./TicketingRows.ts"
 
 interface State {
@@ -38,6 +40,10 @@ const ms = (dt: DateTime.Utc) => DateTime.toEpochMillis(dt)
 
 export const make = Effect.gen(function* () {
   const ledger = yield* LedgerStore
+  // the events of a change, like the outbox parts of PgTicketingStore's statements (rolled back with the ledger)
+  const outbox = yield* Effect.serviceOption(MemoryOutbox)
+  const emit = (r: Reservation, tickets: ReadonlyArray<Ticket>) =>
+    Option.isSome(outbox) ? Effect.asVoid(outbox.value.append([reservationEvent(r, tickets)])) : Effect.void
   let state: State = {
     events: new Map(),
     reservations: new Map(),
@@ -115,20 +121,23 @@ export const make = Effect.gen(function* () {
     })
 
   const takeSeats = ({ reservation: r, seatsHeldMax }: TakeSeats) =>
-    Effect.sync(() => {
-      const event = state.events.get(r.eventId)
-      if (event === undefined) return "event_not_found" as const
-      if (event.status !== "scheduled") return "event_cancelled" as const
-      const seats = changeSeats(event.seats, { _tag: "hold", quantity: r.quantity })
-      if (seats === undefined) return "seats_sold_out" as const
-      const held = (state.holders.get(r.holderId) ?? 0) + r.quantity
-      if (held > seatsHeldMax) return "seats_held_limit_exceeded" as const
-      if (state.reservations.has(r.id)) return "reservation_exists" as const
-      state.events.set(event.id, { ...event, seats, updatedAt: r.createdAt })
-      state.holders.set(r.holderId, held)
-      state.reservations.set(r.id, r)
-      return "taken" as const
-    })
+    Effect.tap(
+      Effect.sync(() => {
+        const event = state.events.get(r.eventId)
+        if (event === undefined) return "event_not_found" as const
+        if (event.status !== "scheduled") return "event_cancelled" as const
+        const seats = changeSeats(event.seats, { _tag: "hold", quantity: r.quantity })
+        if (seats === undefined) return "seats_sold_out" as const
+        const held = (state.holders.get(r.holderId) ?? 0) + r.quantity
+        if (held > seatsHeldMax) return "seats_held_limit_exceeded" as const
+        if (state.reservations.has(r.id)) return "reservation_exists" as const
+        state.events.set(event.id, { ...event, seats, updatedAt: r.createdAt })
+        state.holders.set(r.holderId, held)
+        state.reservations.set(r.id, r)
+        return "taken" as const
+      }),
+      (taken) => (taken === "taken" ? emit(r, []) : Effect.void)
+    )
 
   const getReservation = (id: ReservationId) => Effect.sync(() => Option.fromNullishOr(state.reservations.get(id)))
 
@@ -148,6 +157,7 @@ export const make = Effect.gen(function* () {
       if (released > 0) state.holders.set(r.holderId, held)
       state.reservations.set(r.id, r)
       state.tickets.push(...tickets)
+      yield* emit(r, tickets)
       return true
     })
 

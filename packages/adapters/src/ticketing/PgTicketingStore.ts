@@ -12,7 +12,9 @@ import {
 import type { Event, EventId } from "@tally/domain/ticketing/Event"
 import type { Histogram, RatingEvent, RatingValue } from "@tally/domain/ticketing/Rating"
 import type { HolderId, ReservationId, ReservationStatus } from "@tally/domain/ticketing/Reservation"
+import { reservationEvent } from "@tally/domain/ticketing/ReservationEvents"
 import { DateTime, Effect, Layer, Option } from "effect"
+import { outboxParts, withIds } from "../postgres/Outbox.ts"
 import { unavailable } from "../postgres/PgLedgerStore.ts"
 import { toDate } from "../postgres/Rows.ts"
 import {
@@ -120,7 +122,7 @@ export const make = Effect.gen(function* () {
         WHERE EXISTS (SELECT 1 FROM cap)
         ON CONFLICT (id) DO NOTHING
         RETURNING id
-      )
+      ), ${outboxParts(sql, withIds([reservationEvent(r, [])]), sql`EXISTS (SELECT 1 FROM ins)`)}
       SELECT (SELECT count(*) FROM seat)::int AS seat, (SELECT count(*) FROM cap)::int AS cap,
         (SELECT count(*) FROM ins)::int AS ins, (SELECT status FROM ticketed_events WHERE id = ${r.eventId}) AS status`.pipe(
       Effect.map(([row]) =>
@@ -175,7 +177,7 @@ export const make = Effect.gen(function* () {
           AS v(id, seat, code, issued_at)
         WHERE EXISTS (SELECT 1 FROM e)
         RETURNING 1
-      )
+      ), ${outboxParts(sql, withIds([reservationEvent(r, t)]), sql`EXISTS (SELECT 1 FROM e)`)}
       SELECT (SELECT count(*) FROM r)::int AS r, (SELECT count(*) FROM e)::int AS e,
         (SELECT count(*) FROM h)::int AS h, (SELECT count(*) FROM t)::int AS t`.pipe(
       Effect.mapError(unavailable),

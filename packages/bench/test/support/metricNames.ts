@@ -28,8 +28,9 @@ export const tallyMetrics = {
   tally_batch_size: { type: "histogram", labels: [] },
   // planned with group commit (issue 11): transfers per database transaction; in docs/reference/metrics.md
   tally_group_commit_size: { type: "histogram", labels: [] },
-  tally_holds_outstanding: { type: "gauge", labels: [] },
+  tally_holds_outstanding: { type: "gauge", labels: ["kind"] },
   tally_reservations_total: { type: "counter", labels: ["outcome"] },
+  tally_seats_held: { type: "gauge", labels: [] },
   tally_outbox_jobs: { type: "gauge", labels: ["destination", "state"] },
   tally_outbox_oldest_pending_age_seconds: { type: "gauge", labels: [] },
   tally_outbox_deliveries_total: { type: "counter", labels: ["destination", "outcome"] },

@@ -6,6 +6,20 @@ import { accountsCreate, accountsGet, accountsList, entriesList } from "./Client
 import { apiKeysCreate, apiKeysList, apiKeysRevoke } from "./ClientApiKeys.ts"
 import { jobsList, jobsRetry } from "./ClientJobs.ts"
 import {
+  eventsCancel,
+  eventsCreate,
+  eventsGet,
+  eventsList,
+  eventsUpdate,
+  ratingsAdd,
+  ratingsGet,
+  ratingsRebuild,
+  reservationsCancel,
+  reservationsConfirm,
+  reservationsCreate,
+  reservationsGet
+} from "./ClientTicketing.ts"
+import {
   fxRates,
   transfersBatch,
   transfersCreate,
@@ -38,5 +52,19 @@ export const clientCommands = [
   group("api-keys", "API keys (shown once when created)", [apiKeysCreate, apiKeysList, apiKeysRevoke]),
   group("users", "Users: signup, confirmation, the admin's list", [usersSignup, usersConfirm, usersList]),
   group("webhooks", "Webhook endpoints (signed event deliveries)", [webhooksCreate, webhooksList]),
-  group("jobs", "The outbox's jobs (admin key)", [jobsList, jobsRetry])
+  group("jobs", "The outbox's jobs (admin key)", [jobsList, jobsRetry]),
+  group("events", "Events: seats for sale, paid through the ledger", [
+    eventsCreate,
+    eventsList,
+    eventsGet,
+    eventsUpdate,
+    eventsCancel
+  ]),
+  group("reservations", "Seats held until confirmed (paid), cancelled or expired", [
+    reservationsCreate,
+    reservationsConfirm,
+    reservationsCancel,
+    reservationsGet
+  ]),
+  group("ratings", "Ratings of events by ticket holders", [ratingsAdd, ratingsGet, ratingsRebuild])
 ] as const

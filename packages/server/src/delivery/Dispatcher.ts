@@ -6,9 +6,10 @@
 import { complete, type Outcome } from "@tally/domain/JobState"
 import { type ClaimedJob, JobStore } from "@tally/domain/ports/JobStore"
 import type { Mailer } from "@tally/domain/ports/Mailer"
+import { UserStore } from "@tally/domain/ports/UserStore"
 import type { WebhookSender } from "@tally/domain/ports/WebhookSender"
 import { type Destination, destinations } from "@tally/domain/Subscription"
-import { Context, DateTime, Duration, Effect, FiberSet, Layer, Random, Result } from "effect"
+import { Context, DateTime, Duration, Effect, FiberSet, Layer, Option, Random, Result } from "effect"
 import { countDelivery } from "../metrics/OutboxMetrics.ts"
 import { DeliveryFailed, deliver } from "./Deliver.ts"
 import { DispatchConfig } from "./DispatchConfig.ts"
@@ -26,6 +27,9 @@ export class Dispatcher extends Context.Service<
       const config = yield* DispatchConfig
       const store = yield* JobStore
       const senders = yield* Effect.context<Mailer | WebhookSender>()
+      // the payment confirmation mail looks its user up (Deliver.ts); absent, such mails are skipped
+      const users = yield* Effect.serviceOption(UserStore)
+      const context = Option.isSome(users) ? Context.add(senders, UserStore, users.value) : senders
       const inFlight = new Map<Destination, number>(destinations.map((d) => [d, 0]))
       const lease = Duration.seconds(config.leaseSeconds)
 
@@ -34,7 +38,7 @@ export class Dispatcher extends Context.Service<
           const destination = claimed.job.destination
           const policy = config.destinations[destination]
           const outcome: Outcome = yield* deliver(claimed, config.publicUrl).pipe(
-            Effect.provideContext(senders),
+            Effect.provideContext(context),
             // the attempt must end inside its lease, or another instance may start the same job meanwhile
             Effect.timeoutOrElse({
               duration: Duration.times(lease, 0.9),

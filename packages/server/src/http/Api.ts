@@ -29,7 +29,7 @@ const endpointOf = (op: AnyOperation) => {
       : { params: Object.fromEntries(params.map(([param, field]) => [param, fields[field]!])) }),
     ...(!hasRest
       ? {}
-      : op.http.method === "POST"
+      : op.http.method === "POST" || op.http.method === "PATCH"
         ? { payload: params.length === 0 ? op.payload : Schema.Struct(rest) }
         : { query: rest }),
     ...(op.idempotent ? { headers: { "idempotency-key": Schema.optionalKey(IdempotencyKey) } } : {}),

@@ -6,11 +6,16 @@ import type { IdempotencyStore } from "@tally/adapters/postgres/IdempotencyStore
 import { JobLock } from "@tally/adapters/postgres/JobLock"
 import { LedgerVerifier } from "@tally/adapters/postgres/LedgerVerifier"
 import { Reconciler } from "@tally/adapters/postgres/Reconciler"
+import * as PgTicketingStore from "@tally/adapters/ticketing/PgTicketingStore"
+import * as TicketCodes from "@tally/adapters/ticketing/TicketCodes"
+import * as TicketingConfig from "@tally/adapters/ticketing/TicketingConfig"
+import * as Uuid from "@tally/adapters/Uuid"
 import type { JobStore } from "@tally/domain/ports/JobStore"
 import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import { Config, Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { expireHolds } from "./ExpireHolds.ts"
+import { expireReservations } from "./ExpireReservations.ts"
 import { fxRefresh } from "./FxRefresh.ts"
 import { cronConfig, scheduled } from "./Job.ts"
 import { pruneIdempotency } from "./PruneIdempotency.ts"
@@ -35,6 +40,7 @@ export const JobsLive = Layer.effectDiscard(
     const config = yield* SchedulerConfig
     const jobs = [
       scheduled(expireHolds({ cron: config.expireCron, batchMax: config.expireBatchMax })),
+      scheduled(expireReservations({ cron: config.expireCron })),
       scheduled(fxRefresh({ cron: config.fxRefreshCron })),
       scheduled(reconcile({ cron: config.reconcileCron })),
       scheduled(pruneIdempotency({ cron: config.pruneCron, retentionHours: config.retentionHours })),
@@ -47,7 +53,9 @@ export const JobsLive = Layer.effectDiscard(
       )
     ]
     for (const job of jobs) yield* Effect.forkScoped(job)
-    yield* Effect.logInfo("scheduler started: expire-holds, fx-refresh, reconcile, prune-idempotency, prune-jobs")
+    yield* Effect.logInfo(
+      "scheduler started: expire-holds, expire-reservations, fx-refresh, reconcile, prune-idempotency, prune-jobs"
+    )
   })
 )
 
@@ -65,7 +73,9 @@ export const SchedulerLive: Layer.Layer<
       LedgerVerifier.layer,
       Reconciler.layer,
       JobLock.layer,
-      FxRefresher.layer.pipe(Layer.provide(FetchHttpClient.layer))
+      FxRefresher.layer.pipe(Layer.provide(FetchHttpClient.layer)),
+      // expire-reservations: the ticketing store runs in the ledger store's transactions
+      Layer.mergeAll(PgTicketingStore.layer, TicketingConfig.layer, TicketCodes.layer, Uuid.layer)
     )
   )
 )

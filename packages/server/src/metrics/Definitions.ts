@@ -53,7 +53,12 @@ export const groupCommitSize = Metric.histogram("tally_group_commit_size", {
 })
 
 export const holdsOutstanding = Metric.gauge("tally_holds_outstanding", {
-  description: "Holds (pending transfers) in the database, polled"
+  description:
+    "Holds (pending transfers) in the database, by kind (transfer; reservation: a held reservation's), polled"
+})
+
+export const seatsHeld = Metric.gauge("tally_seats_held", {
+  description: "Seats held by reservations not yet confirmed, over every scheduled event, polled"
 })
 
 // --- bounded label values -------------------------------------------------------------------------

@@ -63,6 +63,13 @@ export class TransferRefused extends HttpApiError.Problem<TransferRefused>()(
   { code: Schema.String, transferId: Schema.String }
 ) {}
 
+/** A ticketing command was refused (docs/reference/result-codes.md, Ticketing); `id` names its event or reservation. */
+export class TicketingRefused extends HttpApiError.Problem<TicketingRefused>()(
+  "TicketingRefused",
+  { type: "urn:tally:problem:ticketing-refused", status: 422, title: "The ticketing request was refused" },
+  { code: Schema.String, id: Schema.String }
+) {}
+
 /** No item of the batch was applied; `errors` names each failing item by its index. */
 export class BatchRefused extends HttpApiError.Problem<BatchRefused>()(
   "BatchRefused",
@@ -125,6 +132,7 @@ export type WireErrorClass =
   | typeof TransferRefused
   | typeof BatchRefused
   | typeof Refused
+  | typeof TicketingRefused
   | typeof PayloadTooLarge
   | typeof MethodNotAllowed
   | typeof UnsupportedMediaType
@@ -144,6 +152,7 @@ export const wireErrorClasses: ReadonlyArray<WireErrorClass> = [
   TransferRefused,
   BatchRefused,
   Refused,
+  TicketingRefused,
   PayloadTooLarge,
   MethodNotAllowed,
   UnsupportedMediaType,
@@ -168,6 +177,7 @@ export const exitCodeOf = (tag: string): 1 | 2 =>
   tag === "TransferRefused" ||
   tag === "BatchRefused" ||
   tag === "Refused" ||
+  tag === "TicketingRefused" ||
   tag === "ValidationFailed" ||
   tag === "NotFound" ||
   tag === "Conflict"
@@ -180,7 +190,10 @@ export interface Failure<C extends WireErrorClass = WireErrorClass> {
   readonly codes: ReadonlyArray<string>
 }
 
-const failure = <C extends WireErrorClass>(error: C, ...codes: ReadonlyArray<string>): Failure<C> => ({ error, codes })
+export const failure = <C extends WireErrorClass>(error: C, ...codes: ReadonlyArray<string>): Failure<C> => ({
+  error,
+  codes
+})
 
 // --- the catalogue: each code, once, with its class ---------------------------------------------------------
 

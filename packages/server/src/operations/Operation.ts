@@ -28,8 +28,8 @@ import type { DomainError } from "./Translate.ts"
 export type Access = "public" | "key" | "admin" | "basic"
 
 export interface HttpSpec {
-  readonly method: "GET" | "POST" | "DELETE"
-  /** Path parameters (`:id`) are payload fields; every other field is the query (GET) or the body. */
+  readonly method: "GET" | "POST" | "PATCH" | "DELETE"
+  /** Path parameters (`:id`) are payload fields; every other field is the query (GET, DELETE) or the body. */
   readonly path: `/${string}`
   /** The success status; 200 unless given. */
   readonly status?: 200 | 201

@@ -1,6 +1,8 @@
 import type { ApiKeyStore } from "@tally/domain/ports/ApiKeyStore"
 import type { Ids } from "@tally/domain/ports/Ids"
 import type { LedgerStore } from "@tally/domain/ports/LedgerStore"
+import type { TicketCodes } from "@tally/domain/ports/TicketCodes"
+import type { TicketingStore } from "@tally/domain/ports/TicketingStore"
 import type { Authenticator } from "../Auth.ts"
 import type { ServerConfig } from "../Config.ts"
 import type { RateLimits } from "../http/RateLimit.ts"
@@ -21,3 +23,5 @@ export type OperationServices =
   | RateLimits
   | AuthThrottle
   | DeliveryServices
+  | TicketingStore
+  | TicketCodes

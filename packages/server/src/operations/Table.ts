@@ -2,9 +2,12 @@
 // (rpc/Group.ts) and the CLI (cli/Client.ts) are derived from it; test/surfaces.test.ts checks they agree.
 import * as Accounts from "./Accounts.ts"
 import * as ApiKeys from "./ApiKeys.ts"
+import * as Events from "./Events.ts"
 import * as Fx from "./Fx.ts"
 import * as Jobs from "./Jobs.ts"
 import { type AnyOperation, type On, onSurface } from "./Operation.ts"
+import * as Ratings from "./Ratings.ts"
+import * as Reservations from "./Reservations.ts"
 import * as System from "./System.ts"
 import * as Transfers from "./Transfers.ts"
 import * as Users from "./Users.ts"
@@ -18,7 +21,10 @@ export const operations = [
   ...ApiKeys.operations,
   ...Users.operations,
   ...Webhooks.operations,
-  ...Jobs.operations
+  ...Jobs.operations,
+  ...Events.operations,
+  ...Reservations.operations,
+  ...Ratings.operations
 ] as const
 
 export type Operations = (typeof operations)[number]
@@ -32,7 +38,10 @@ export const groups: Readonly<Record<string, { readonly title: string; readonly 
   ...ApiKeys.groups,
   ...Users.groups,
   ...Webhooks.groups,
-  ...Jobs.groups
+  ...Jobs.groups,
+  ...Events.groups,
+  ...Reservations.groups,
+  ...Ratings.groups
 }
 
 export const groupOf = (op: AnyOperation) => op.name.split(".")[0]!

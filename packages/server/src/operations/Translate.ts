@@ -4,6 +4,7 @@ import type { InvalidCursor } from "@tally/domain/ports/LedgerStore"
 import type { StoreUnavailable } from "@tally/domain/ports/StoreError"
 import type { AccountNotFound, OwnedSystemAccount } from "@tally/domain/usecases/Accounts"
 import type { ApiKeyNotFound, OtherOwnersKey, OwnerNotFound, SystemOwnerReserved } from "@tally/domain/usecases/ApiKeys"
+import type { TicketingRefused } from "@tally/domain/usecases/Ticketing"
 import type * as Transfers from "@tally/domain/usecases/Transfers"
 import { Effect } from "effect"
 import { type DeliveryError, deliveryWire, isDeliveryError } from "./DeliveryErrors.ts"
@@ -18,6 +19,7 @@ import {
   ValidationFailed,
   type WireError
 } from "./Errors.ts"
+import { ticketingWire } from "./TicketingErrors.ts"
 
 export type DomainError =
   | Transfers.TransferRefused
@@ -34,6 +36,7 @@ export type DomainError =
   | OtherOwnersKey
   | SystemOwnerReserved
   | DeliveryError
+  | TicketingRefused
 
 const wire = (error: DomainError): WireError => {
   if (isDeliveryError(error)) return deliveryWire(error)
@@ -91,6 +94,8 @@ const wire = (error: DomainError): WireError => {
       })
     case "OtherOwnersKey":
       return new Forbidden({ code: "admin_required", detail: "only the admin key creates keys for others" })
+    case "TicketingRefused":
+      return ticketingWire(error)
   }
 }
 
