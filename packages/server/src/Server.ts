@@ -11,6 +11,9 @@ import * as PgUserStore from "@tally/adapters/postgres/PgUserStore"
 import * as PgWebhookStore from "@tally/adapters/postgres/PgWebhookStore"
 import * as Secrets from "@tally/adapters/Secrets"
 import { Seeder } from "@tally/adapters/Seeds"
+import * as PgTicketingStore from "@tally/adapters/ticketing/PgTicketingStore"
+import * as TicketCodes from "@tally/adapters/ticketing/TicketCodes"
+import * as TicketingConfig from "@tally/adapters/ticketing/TicketingConfig"
 import * as Uuid from "@tally/adapters/Uuid"
 import * as Transfers from "@tally/domain/usecases/Transfers"
 import { Config, Effect, Layer } from "effect"
@@ -18,6 +21,7 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Authenticator } from "./Auth.ts"
 import { ServerConfig, type ServerConfigShape } from "./Config.ts"
+import { ConsoleRoutes } from "./console/Console.ts"
 import { DeliveryLive } from "./delivery/DeliveryLive.ts"
 import { UserSettingsLive } from "./delivery/UserSettingsLive.ts"
 import { Api } from "./http/Api.ts"
@@ -68,7 +72,8 @@ export const StoresLive = Layer.mergeAll(
   Uuid.layer,
   LedgerLimitsLive,
   LedgerTelemetryLive,
-  Layer.mergeAll(PgJobStore.layer, PgUserStore.layer, PgWebhookStore.layer, Secrets.layer, UserSettingsLive)
+  Layer.mergeAll(PgJobStore.layer, PgUserStore.layer, PgWebhookStore.layer, Secrets.layer, UserSettingsLive),
+  Layer.mergeAll(PgTicketingStore.layer, TicketCodes.layer, TicketingConfig.layer).pipe(Layer.provide(PgLedgerStore.layer))
 )
 
 /** What the operations need beyond the stores: idempotency records, the probes' status, the gauges. */
@@ -79,7 +84,8 @@ export const ApiRoutes = Layer.mergeAll(
     Layer.provide(HttpHandlers.pipe(Layer.provide([ApiKeyAuthLive, RequestGuardLive])))
   ),
   HttpApiScalar.layer(Api, { path: "/docs" }),
-  RpcRoutes
+  RpcRoutes,
+  ConsoleRoutes
 ).pipe(
   // Global middleware wraps in registration order, the first registered outermost; `provideMerge` builds (and so
   // registers) its argument first. Outermost to innermost: metrics see every answer; the edge sets the request
