@@ -15,9 +15,7 @@ const Routes = HttpRouter.use((router) =>
   Effect.gen(function* () {
     const context = yield* Effect.context<Services>()
     yield* router.addAll(
-      consoleRoutes.map((r) =>
-        HttpRouter.route(r.method, r.path, Effect.provideContext(r.handler as Handler, context))
-      )
+      consoleRoutes.map((r) => HttpRouter.route(r.method, r.path, Effect.provideContext(r.handler as Handler, context)))
     )
   })
 )

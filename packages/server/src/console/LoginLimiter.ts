@@ -7,8 +7,8 @@ import { ConsoleConfig } from "./ConsoleConfig.ts"
 export class LoginLimiter extends Context.Service<
   LoginLimiter,
   {
-    /** Counts one attempt for each key; some(seconds to wait) when any key is over its limit. */
-    readonly attempt: (keys: ReadonlyArray<string>) => Effect.Effect<Option.Option<number>>
+    /** Counts one attempt for the account and one for the address; some(seconds to wait) when either is over. */
+    readonly attempt: (account: string, address: string) => Effect.Effect<Option.Option<number>>
   }
 >()("tally/server/console/LoginLimiter") {
   static readonly layer = Layer.effect(
@@ -16,13 +16,13 @@ export class LoginLimiter extends Context.Service<
     Effect.gen(function* () {
       const limiter = yield* RateLimiter.RateLimiter
       const config = yield* ConsoleConfig
-      const one = (key: string) =>
+      const one = (key: string, limit: number) =>
         limiter
           .consume({
             algorithm: "fixed-window",
             onExceeded: "fail",
             window: config.loginWindow,
-            limit: config.loginAttemptsMax,
+            limit,
             key: `console-login:${key}`
           })
           .pipe(
@@ -34,12 +34,17 @@ export class LoginLimiter extends Context.Service<
                   Effect.as(Effect.logWarning(`console login limiter: ${error.message}`), Option.none<number>())
             )
           )
-      const attempt = (keys: ReadonlyArray<string>) =>
-        Effect.map(Effect.forEach(keys, one), (waits) =>
-          waits.reduce<Option.Option<number>>(
-            (worst, w) => (Option.isSome(w) && (Option.isNone(worst) || w.value > worst.value) ? w : worst),
-            Option.none()
-          )
+      const attempt = (account: string, address: string) =>
+        Effect.map(
+          Effect.all([
+            one(`account:${account}`, config.loginAttemptsMax),
+            one(`address:${address}`, config.loginAttemptsPerAddressMax)
+          ]),
+          (waits) =>
+            waits.reduce<Option.Option<number>>(
+              (worst, w) => (Option.isSome(w) && (Option.isNone(worst) || w.value > worst.value) ? w : worst),
+              Option.none()
+            )
         )
       return LoginLimiter.of({ attempt })
     })

@@ -10,7 +10,10 @@ import type { User } from "@tally/domain/User"
 import { DateTime } from "effect"
 import { type Html, html } from "./Html.ts"
 
-const when = (t: DateTime.Utc) => DateTime.formatIso(t).replace("T", " ").replace(/\.\d+Z$/, "Z")
+const when = (t: DateTime.Utc) =>
+  DateTime.formatIso(t)
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z")
 const csrfField = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}">`
 
 export const signupForm = (csrf: string, values: { email?: string; name?: string } = {}) => html`
@@ -48,7 +51,8 @@ ${csrfField(csrf)}
 <button type="submit">Log in as administrator</button>
 </form></details>`
 
-const money = (amountMinor: bigint, currency: Account["currency"]) => html`${formatMinor(amountMinor, currency)} ${currency}`
+const money = (amountMinor: bigint, currency: Account["currency"]) =>
+  html`${formatMinor(amountMinor, currency)} ${currency}`
 
 export const accountsPage = (accounts: ReadonlyArray<Account>, transfers: ReadonlyArray<Transfer>) => html`
 <h2>Accounts</h2>
@@ -58,7 +62,9 @@ ${
     : html`<table><caption class="muted">Balances</caption><thead><tr><th scope="col">Account</th><th scope="col">Currency</th>
 <th scope="col" class="num">Posted</th><th scope="col" class="num">On hold</th><th scope="col" class="num">Available</th></tr></thead><tbody>
 ${accounts.map(
-  (a) => html`<tr><td><code>${a.id}</code></td><td>${a.currency}</td><td class="num">${formatMinor(a.postedMinor, a.currency)}</td>
+  (
+    a
+  ) => html`<tr><td><code>${a.id}</code></td><td>${a.currency}</td><td class="num">${formatMinor(a.postedMinor, a.currency)}</td>
 <td class="num">${formatMinor(a.pendingDebitsMinor, a.currency)}</td><td class="num">${formatMinor(available(a), a.currency)}</td></tr>`
 )}</tbody></table>`
 }
@@ -68,7 +74,9 @@ ${
     ? html`<p class="muted">No transfers yet.</p>`
     : html`<table><thead><tr><th scope="col">When</th><th scope="col">From</th><th scope="col">To</th><th scope="col" class="num">Amount</th><th scope="col">Status</th></tr></thead><tbody>
 ${transfers.map(
-  (t) => html`<tr><td>${when(t.createdAt)}</td><td><code>${t.debitAccountId}</code></td><td><code>${t.creditAccountId}</code></td>
+  (
+    t
+  ) => html`<tr><td>${when(t.createdAt)}</td><td><code>${t.debitAccountId}</code></td><td><code>${t.creditAccountId}</code></td>
 <td class="num">${t.currency === null ? t.amountMinor : money(t.amountMinor, t.currency)}</td><td>${t.status}${t.failureCode === null ? "" : html` (${t.failureCode})`}</td></tr>`
 )}</tbody></table>`
 }`
@@ -179,7 +187,9 @@ ${[1, 2, 3, 4, 5].map((v) => html`<label><input type="radio" name="value" value=
 export const usersPage = (users: ReadonlyArray<User>, next: string | null) => html`
 <table><thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Signed up</th><th scope="col">Confirmed</th><th scope="col">Wallet</th></tr></thead><tbody>
 ${users.map(
-  (u) => html`<tr><td>${u.email}</td><td>${u.name}</td><td>${when(u.createdAt)}</td><td>${u.confirmedAt === null ? "no" : when(u.confirmedAt)}</td>
+  (
+    u
+  ) => html`<tr><td>${u.email}</td><td>${u.name}</td><td>${when(u.createdAt)}</td><td>${u.confirmedAt === null ? "no" : when(u.confirmedAt)}</td>
 <td>${u.walletAccountId === null ? "" : html`<code>${u.walletAccountId}</code>`}</td></tr>`
 )}</tbody></table>
 ${next === null ? "" : html`<p><a href="/console/admin/users?cursor=${encodeURIComponent(next)}">More users</a></p>`}`

@@ -92,6 +92,7 @@ export const htmlResponse = (body: string, status = 200) =>
       "x-frame-options": "DENY",
       "referrer-policy": "same-origin",
       // no script runs anywhere in the console: a stray injection could not execute either
-      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+      "content-security-policy":
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     }
   })

@@ -151,10 +151,12 @@ const param = (name: string) =>
 const refusedToNotFound = <A, E extends { readonly _tag: string }, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | NotFound, R> =>
-  Effect.catch(effect, (e): Effect.Effect<never, E | NotFound> =>
-    e._tag === "TicketingRefused" && (e as unknown as TicketingRefused).code.endsWith("_not_found")
-      ? Effect.fail(new NotFound())
-      : Effect.fail(e)
+  Effect.catch(
+    effect,
+    (e): Effect.Effect<never, E | NotFound> =>
+      e._tag === "TicketingRefused" && (e as unknown as TicketingRefused).code.endsWith("_not_found")
+        ? Effect.fail(new NotFound())
+        : Effect.fail(e)
   )
 
 // ---- signed out: signup, confirm, login -----------------------------------------------------------------
@@ -213,7 +215,9 @@ const confirm = route("POST", "/console/confirm", "anyone", (who) =>
   })
 )
 
-const loginPage = route("GET", "/console/login", "signedOut", (who) => respond(who, "Log in", Pages.loginForms(who.csrf)))
+const loginPage = route("GET", "/console/login", "signedOut", (who) =>
+  respond(who, "Log in", Pages.loginForms(who.csrf))
+)
 
 const clientAddress = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
   Option.getOrElse(request.remoteAddress, () => "unknown")
@@ -239,7 +243,7 @@ const login = route("POST", "/console/login", "signedOut", (who) =>
   Effect.gen(function* () {
     const field = yield* form(who)
     const email = field("email")
-    const wait = yield* (yield* LoginLimiter).attempt([`email:${email.trim().toLowerCase()}`, `ip:${yield* clientAddress}`])
+    const wait = yield* (yield* LoginLimiter).attempt(email.trim().toLowerCase(), yield* clientAddress)
     if (Option.isSome(wait)) return yield* tooMany(who, wait.value, email)
     return yield* Users.authenticate(email, Redacted.make(field("password"))).pipe(
       Effect.flatMap((user) => startSession(who, { kind: "user", userId: user.id, name: user.name })),
@@ -260,7 +264,7 @@ const login = route("POST", "/console/login", "signedOut", (who) =>
 const adminLogin = route("POST", "/console/login/admin", "signedOut", (who) =>
   Effect.gen(function* () {
     const field = yield* form(who)
-    const wait = yield* (yield* LoginLimiter).attempt(["admin", `ip:${yield* clientAddress}`])
+    const wait = yield* (yield* LoginLimiter).attempt("admin", yield* clientAddress)
     if (Option.isSome(wait)) return yield* tooMany(who, wait.value)
     const principal = yield* (yield* Authenticator).authenticate(Redacted.make(field("key")))
     if (Option.isNone(principal) || principal.value.kind !== "admin") {
@@ -333,11 +337,7 @@ const eventPage = route("GET", "/console/events/:id", "anyone", (who) =>
   Effect.gen(function* () {
     const event = yield* refusedToNotFound(Events.get((yield* param("id")) as EventId))
     const reservationId = yield* (yield* Ids).next
-    return yield* respond(
-      who,
-      event.title,
-      Pages.eventPage(event, yield* payersOf(who), who.csrf, reservationId)
-    )
+    return yield* respond(who, event.title, Pages.eventPage(event, yield* payersOf(who), who.csrf, reservationId))
   })
 )
 
