@@ -73,7 +73,9 @@ export const StoresLive = Layer.mergeAll(
   LedgerLimitsLive,
   LedgerTelemetryLive,
   Layer.mergeAll(PgJobStore.layer, PgUserStore.layer, PgWebhookStore.layer, Secrets.layer, UserSettingsLive),
-  Layer.mergeAll(PgTicketingStore.layer, TicketCodes.layer, TicketingConfig.layer).pipe(Layer.provide(PgLedgerStore.layer))
+  Layer.mergeAll(PgTicketingStore.layer, TicketCodes.layer, TicketingConfig.layer).pipe(
+    Layer.provide(PgLedgerStore.layer)
+  )
 )
 
 /** What the operations need beyond the stores: idempotency records, the probes' status, the gauges. */

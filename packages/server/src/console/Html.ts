@@ -12,7 +12,7 @@ export class Html {
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }
 
-export const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!)
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!)
 
 type Part = Html | string | number | bigint | boolean | null | undefined | ReadonlyArray<Part>
 
@@ -23,7 +23,7 @@ const render = (part: Part): string =>
       ? part.value
       : Array.isArray(part)
         ? part.map(render).join("")
-        : escape(String(part))
+        : escapeHtml(String(part))
 
 export const html = (strings: TemplateStringsArray, ...parts: ReadonlyArray<Part>): Html =>
   new Html(strings.reduce((out, s, i) => out + s + (i < parts.length ? render(parts[i] as Part) : ""), ""))
@@ -37,6 +37,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{text-align
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 form.stack{display:grid;gap:.6rem;max-width:24rem}label{display:grid;gap:.2rem;font-weight:600}
 input,select,button{font:inherit;padding:.35rem .5rem}button{cursor:pointer}
+label.choice{display:flex;gap:.4rem;align-items:center;font-weight:normal}fieldset{display:flex;gap:1rem;flex-wrap:wrap}
 .inline{display:inline}.link{background:none;border:none;text-decoration:underline;padding:0}
 .notice{background:#e7f3e7;border:1px solid #8bc48b;padding:.5rem .8rem}
 .error{background:#fbeaea;border:1px solid #d88;padding:.5rem .8rem}

@@ -158,7 +158,8 @@ const hundredths = (n: bigint | null) => (n === null ? "–" : (Number(n) / 100)
 
 /** The histogram as horizontal bars: pure HTML/CSS, each bar's width its share of the largest count. */
 export const histogram = (summary: Summary): Html => {
-  const max = summary.counts.reduce((m, c) => (c > m ? c : m), 0n)
+  let max = 0n
+  for (const c of summary.counts) if (c > max) max = c
   const rows = [5, 4, 3, 2, 1].map((value) => {
     const count = summary.counts[value - 1]!
     const percent = max === 0n ? 0 : Number((count * 10_000n) / max) / 100
@@ -177,7 +178,7 @@ ${
 <form class="stack" method="post" action="/console/events/${event.id}/ratings">
 ${csrfField(csrf)}
 <fieldset><legend>Rating</legend>
-${[1, 2, 3, 4, 5].map((v) => html`<label><input type="radio" name="value" value="${v}" required> ${v} ★</label>`)}
+${[1, 2, 3, 4, 5].map((v) => html`<label class="choice"><input type="radio" name="value" value="${v}" required> ${v} ★</label>`)}
 </fieldset>
 <button type="submit">Rate</button>
 </form>`

@@ -4,7 +4,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 import type { OwnerId } from "@tally/domain/Account"
 import { StoreUnavailable } from "@tally/domain/ports/StoreError"
-import { Context, DateTime, Duration, Effect, Layer, Option } from "effect"
+import { Context, DateTime, type Duration, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { sha256Hex } from "../Hash.ts"
 

@@ -339,7 +339,7 @@ layer(TestServer({ env: { ...env, TALLY_CONSOLE_LOGIN_ATTEMPTS_MAX: "3", TALLY_C
       const browser = yield* consoleClient
       const attempt = (pw: string) =>
         browser.submit("/console/login", "/console/login", { email: "nobody@example.com", password: pw })
-      for (let i = 0; i < 3; i++) assert.strictEqual((yield* attempt("guess-number-" + i)).status, 401)
+      for (let i = 0; i < 3; i++) assert.strictEqual((yield* attempt(`guess-number-${i}`)).status, 401)
       const limited = yield* attempt("guess-number-4")
       assert.strictEqual(limited.status, 429)
       assert.isAbove(Number(limited.headers.get("retry-after")), 0)
