@@ -11,6 +11,9 @@ export const ANON_CSRF_COOKIE = "tally_csrf"
 
 export class CsrfRefused extends Data.TaggedError("CsrfRefused") {}
 
+/** The body is not a readable form (wrong content type, malformed, too large): 400. */
+export class BadForm extends Data.TaggedError("BadForm") {}
+
 export interface Visitor {
   readonly session: Option.Option<Session>
   /** The token this visitor's forms carry. */
@@ -42,7 +45,10 @@ export const visitor = Effect.gen(function* () {
 export const form = (who: Visitor) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const params = yield* request.urlParamsBody
+    // the console's forms post application/x-www-form-urlencoded (the HTML default); anything else is not ours
+    const type = request.headers["content-type"] ?? ""
+    if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) return yield* new BadForm()
+    const params = yield* request.urlParamsBody.pipe(Effect.mapError(() => new BadForm()))
     const submitted = Option.getOrElse(UrlParams.getFirst(params, "csrf"), () => "")
     const expected = Option.isSome(who.session) ? who.csrf : who.newAnonCsrf ? undefined : who.csrf
     if (expected === undefined || !sameToken(submitted, expected)) return yield* Effect.fail(new CsrfRefused())

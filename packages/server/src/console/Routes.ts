@@ -21,6 +21,7 @@ import { type Html, html, page } from "./Html.ts"
 import { LoginLimiter } from "./LoginLimiter.ts"
 import * as Pages from "./Pages.ts"
 import {
+  BadForm,
   CsrfRefused,
   clearSession,
   form,
@@ -114,9 +115,11 @@ const route = <E, R>(
         Effect.catch((e) =>
           e instanceof CsrfRefused
             ? respond(who, "Forbidden", csrfRefusedBody, { status: 403 })
-            : e instanceof NotFound
-              ? respond(who, "Not found", html`<p>Nothing here.</p>`, { status: 404 })
-              : Effect.fail(e)
+            : e instanceof BadForm
+              ? respond(who, "Bad request", html`<p>The form could not be read.</p>`, { status: 400 })
+              : e instanceof NotFound
+                ? respond(who, "Not found", html`<p>Nothing here.</p>`, { status: 404 })
+                : Effect.fail(e)
         )
       )
     }).pipe(

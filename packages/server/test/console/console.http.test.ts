@@ -321,6 +321,35 @@ layer(TestServer({ env }), { timeout: 120_000, excludeTestServices: true })("con
     })
   )
 
+  it.effect("unknown or malformed ids are 404 pages; a body that is not a form is 400", () =>
+    Effect.gen(function* () {
+      const { browser } = yield* signedIn("lost@example.com", "Lost")
+      for (const url of [
+        `/console/events/${crypto.randomUUID()}`,
+        "/console/events/not-an-id",
+        `/console/reservations/${crypto.randomUUID()}`,
+        `/console/events/${crypto.randomUUID()}/ratings`
+      ]) {
+        const shown = yield* browser.get(url)
+        assert.strictEqual(shown.status, 404, url)
+        assert.include(shown.body, "Nothing here", url)
+      }
+      const base = yield* BaseUrl
+      const json = yield* Effect.promise(() =>
+        fetch(`${base}/console/logout`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join("; ")
+          },
+          body: "{not json"
+        })
+      )
+      assert.strictEqual(json.status, 400)
+      assert.strictEqual((yield* browser.get("/console")).status, 200)
+    })
+  )
+
   it.effect("console pages are not API operations: /openapi.json lists no /console path", () =>
     Effect.gen(function* () {
       const spec = yield* call("GET", "/openapi.json", { key: null })
