@@ -273,6 +273,12 @@ layer(TestServer({ env }), { timeout: 120_000, excludeTestServices: true })("con
       }
       const page = yield* browser.get("/console/events")
       assert.match(page.headers.get("content-security-policy")!, /default-src 'none'/)
+      // notices are fixed texts picked by name: a name that is no notice shows nothing
+      for (const done of ["constructor", "__proto__", "<b>hi</b>"]) {
+        const shown = yield* browser.get(`/console/events?done=${encodeURIComponent(done)}`)
+        assert.strictEqual(shown.status, 200)
+        assert.notInclude(shown.body, 'class="notice"', done)
+      }
     })
   )
 
