@@ -89,11 +89,13 @@ export const reserve = route("POST", "/console/events/:id/reservations", "user",
         )
       })
     if (!UUID.test(reservationId)) return yield* refused("The form was incomplete: reload the page.")
+    const payerAccountId = field("payerAccountId")
+    if (!UUID.test(payerAccountId)) return yield* refused("Choose one of your accounts to pay from.")
     return yield* Reservations.reserve(
       {
         id: reservationId.toLowerCase() as ReservationId,
         eventId,
-        payerAccountId: field("payerAccountId") as AccountId,
+        payerAccountId: payerAccountId.toLowerCase() as AccountId,
         quantity: Number.isSafeInteger(quantity) ? quantity : 0
       },
       userOf(who)

@@ -202,9 +202,9 @@ layer(TestServer({ env }), { timeout: 120_000, excludeTestServices: true })("con
       const { browser } = yield* signedIn("fan@example.com", "Fan")
       const wallet = yield* walletOf(browser)
       yield* fund(wallet, "10000")
-      const event = yield* newEvent("Concert", 5)
+      const event = yield* newEvent("Concert", 10)
       const shown = yield* browser.get(`/console/events/${event.id}`)
-      assert.include(shown.body, "5 free, 0 held, 0 sold of 5")
+      assert.include(shown.body, "10 free, 0 held, 0 sold of 10")
       const reservationId = /name="reservationId" value="([^"]+)"/.exec(shown.body)![1]!
       const reserved = yield* browser.request("POST", `/console/events/${event.id}/reservations`, {
         csrf: csrfOf(shown.body)!,
@@ -254,6 +254,26 @@ layer(TestServer({ env }), { timeout: 120_000, excludeTestServices: true })("con
       assert.include(ratings.body, "1 rating(s) · average 4.00")
       assert.include(ratings.body, 'style="width:100%" role="img" aria-label="1 rating(s) of 4"')
       assert.include(ratings.body, 'style="width:0%" role="img" aria-label="0 rating(s) of 5"')
+      // refusals are shown on the page, nothing taken: a malformed payer, funds short of the price
+      const form = yield* browser.get(`/console/events/${event.id}`)
+      const tryReserve = (fields: Record<string, string>) =>
+        browser.request("POST", `/console/events/${event.id}/reservations`, {
+          csrf: csrfOf(form.body)!,
+          reservationId: crypto.randomUUID(),
+          ...fields
+        })
+      const malformed = yield* tryReserve({ quantity: "1", payerAccountId: "not-an-account" })
+      assert.strictEqual(malformed.status, 422)
+      assert.include(malformed.body, "Choose one of your accounts")
+      const short = yield* tryReserve({ quantity: "3", payerAccountId: wallet }) // 45.00 of 70.00 left: fine
+      assert.strictEqual(short.status, 303)
+      const broke = yield* tryReserve({ quantity: "2", payerAccountId: wallet }) // 30.00 of 25.00 left
+      assert.strictEqual(broke.status, 422)
+      assert.include(broke.body, "Not reserved: insufficient funds.")
+      const soldOut = yield* tryReserve({ quantity: "6", payerAccountId: wallet })
+      assert.strictEqual(soldOut.status, 422)
+      assert.include(soldOut.body, "Not reserved: seats sold out.")
+      assert.include((yield* browser.get(`/console/events/${event.id}`)).body, "5 free, 3 held, 2 sold of 10")
       // another user cannot see this reservation
       const other = yield* signedIn("nosy@example.com", "Nosy")
       assert.strictEqual((yield* other.browser.get(reservationPath)).status, 404)
