@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tools some tests need from Debian's packages, installed when missing (root + apt-get):
 #   prometheus (with promtool) — dashboards.live.test.ts, the promtool check in assets.test.ts
+#   chromium — the console's browser test (packages/server/test/console/console.browser.test.ts)
 # No test skips for a missing tool: without them those tests fail. So under CI=true a failed install stops here;
 # elsewhere it warns and the tests say what is missing.
 set -u
@@ -21,6 +22,7 @@ fi
 missing=()
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 ((${#missing[@]})) || exit 0
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 give_up() {

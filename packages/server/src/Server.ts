@@ -23,6 +23,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as RateLimiter from "effect/persistence/RateLimiter"
 import { Authenticator } from "./Auth.ts"
 import { ServerConfig, type ServerConfigShape } from "./Config.ts"
+import { ConsoleRoutes } from "./console/Console.ts"
 import { DeliveryLive } from "./delivery/DeliveryLive.ts"
 import { UserSettingsLive } from "./delivery/UserSettingsLive.ts"
 import { Api } from "./http/Api.ts"
@@ -116,7 +117,8 @@ export const ApiRoutes = Layer.mergeAll(
     Layer.provide(HttpHandlers.pipe(Layer.provide([ApiKeyAuthLive, KeyOrBasicAuthLive, RequestGuardLive])))
   ),
   HttpApiScalar.layer(Api, { path: "/docs" }),
-  RpcRoutes
+  RpcRoutes,
+  ConsoleRoutes
 ).pipe(
   // Global middleware wraps in registration order, the first registered outermost; `provideMerge` builds (and so
   // registers) its argument first. Outermost to innermost: metrics see every answer; the edge sets the request

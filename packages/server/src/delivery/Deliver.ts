@@ -72,7 +72,11 @@ export const mailFor = (event: StoredEvent, publicUrl: string): MailMessage | un
     text: [
       `Hello ${name},`,
       "",
-      `confirm your Tally account with this token (valid until ${tokenExpiresAt}):`,
+      "confirm your Tally account in the web console:",
+      "",
+      `    ${publicUrl}/console/confirm?token=${encodeURIComponent(token!)}`,
+      "",
+      `or with this token (valid until ${tokenExpiresAt}):`,
       "",
       `    ${token}`,
       "",

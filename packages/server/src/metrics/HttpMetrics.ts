@@ -5,6 +5,7 @@
 import { Effect, Exit, Metric } from "effect"
 import { FindMyWay, HttpRouter, HttpServerError, HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { HttpApi } from "effect/http-api"
+import { consoleRoutes } from "../console/Routes.ts"
 import { Api } from "../http/Api.ts"
 import { httpRequestDuration, httpRequests, methodLabel, statusClass } from "./Definitions.ts"
 
@@ -29,6 +30,7 @@ export const makeRouteTable = () => {
     onEndpoint: ({ endpoint }) => add(endpoint.method, endpoint.path)
   })
   for (const [method, path] of EXTRA_ROUTES) add(method, path)
+  for (const route of consoleRoutes) add(route.method, route.path)
   return (method: string, url: string): string => {
     const found = router.find(method, url) ?? (method === "HEAD" ? router.find("GET", url) : undefined)
     return found?.handler ?? UNMATCHED

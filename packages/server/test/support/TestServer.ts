@@ -9,7 +9,9 @@ export const ADMIN_KEY = "test-admin-key-0123456789"
 
 export class BaseUrl extends Context.Service<BaseUrl, string>()("tally/test/BaseUrl") {}
 
-export const TestServer = (options: { readonly poolMax?: number; readonly env?: Record<string, string> } = {}) =>
+export const TestServer = (
+  options: { readonly poolMax?: number; readonly env?: Record<string, string>; readonly port?: number } = {}
+) =>
   Layer.effect(
     BaseUrl,
     Effect.gen(function* () {
@@ -22,7 +24,7 @@ export const TestServer = (options: { readonly poolMax?: number; readonly env?: 
     Layer.provideMerge(
       AppLive({
         host: "127.0.0.1",
-        port: 0,
+        port: options.port ?? 0,
         config: { adminApiKey: Redacted.make(ADMIN_KEY), httpHost: "127.0.0.1", metricsPort: 0 }
       }).pipe(Layer.provideMerge(EmptyDatabase(options)))
     ),
