@@ -54,6 +54,8 @@ export interface Rebuilt {
 /** Replays one event's rating events into its read model (under the histogram lock: no rating interleaves). */
 export const rebuildEvent = Effect.fn("Ratings.rebuildEvent")(function* (eventId: EventId) {
   const tickets = yield* TicketingStore
+  // an unknown event has no read model to rebuild (and the histogram row's foreign key would refuse one)
+  if (Option.isNone(yield* tickets.getEvent(eventId))) return yield* refuse("event_not_found", eventId)
   return yield* tickets.transact(
     Effect.gen(function* () {
       const before = yield* tickets.lockHistogram(eventId)

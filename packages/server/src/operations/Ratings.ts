@@ -85,7 +85,7 @@ export const rebuild = operation({
   description: "Replay every rating event into the histograms (admin key); reports each event's before and after",
   payload: Schema.Struct({ eventId: Schema.optionalKey(Uuid) }),
   success: RebuiltJson,
-  errors: [],
+  errors: [eventNotFound],
   access: "admin",
   idempotent: false,
   http: { method: "POST", path: "/v1/ratings/rebuild" },
