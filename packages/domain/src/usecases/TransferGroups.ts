@@ -205,13 +205,23 @@ const makeResolver = (settings: GroupCommitSettings) => {
   })
 }
 
+/**
+ * Resolvers kept per store, least recently used first out: one per owner (and settings), so without a bound a
+ * service with many paying users would keep one for every owner it ever saw. An evicted owner's next transfer
+ * gets a fresh resolver; requests already waiting on the old one complete there.
+ */
+export const resolversPerStoreMax = 1024
+
 const resolvers = new WeakMap<object, Map<string, RequestResolver.RequestResolver<CreateTransfer>>>()
 const resolverFor = (store: object, viewer: OwnerId | null, settings: GroupCommitSettings) => {
   const byKey = resolvers.get(store) ?? new Map<string, RequestResolver.RequestResolver<CreateTransfer>>()
   resolvers.set(store, byKey)
   const key = `${viewer ?? ""}|${settings.windowMillis}|${settings.sizeMax}|${settings.inFlightMax}`
   const resolver = byKey.get(key) ?? makeResolver(settings)
+  // re-inserted: a Map iterates in insertion order, so its first key is the least recently used
+  byKey.delete(key)
   byKey.set(key, resolver)
+  if (byKey.size > resolversPerStoreMax) byKey.delete(byKey.keys().next().value!)
   return resolver
 }
 
