@@ -63,4 +63,16 @@ layer(TestServer({ env: { TALLY_FX_MAX_AGE_SECONDS: String(10 * 365 * 86_400) } 
       assert.strictEqual(r.body.code, "unsupported_media_type")
     })
   )
+
+  // found by schemathesis: a path parameter holding "/" or a path no route serves was an empty 404
+  it.effect("a path no route serves → 404 problem route_not_found", () =>
+    Effect.gen(function* () {
+      for (const path of ["/v1/nothing", "/v1/transfers/a/b/post", "/v1/reservations/x/y/confirm"]) {
+        const r = yield* call("POST", path, { body: {} })
+        assert.strictEqual(r.status, 404, path)
+        assert.strictEqual(r.headers.get("content-type"), "application/problem+json", path)
+        assert.strictEqual(r.body.code, "route_not_found", path)
+      }
+    })
+  )
 })

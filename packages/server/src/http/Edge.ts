@@ -1,6 +1,6 @@
 // Global request handling at the edge: a request id (accepted from `x-request-id` or generated, returned
-// as a header and put on every log line), the body size limit (TALLY_BODY_BYTES_MAX) → 413, 415 as a problem, and
-// 405 with `Allow` for a method a path does not serve.
+// as a header and put on every log line), the body size limit (TALLY_BODY_BYTES_MAX) → 413, 415 and an unknown path's
+// 404 as problems, and 405 with `Allow` for a method a path does not serve.
 import { randomUUID } from "node:crypto"
 import { ByteSize, Effect } from "effect"
 import {
@@ -11,7 +11,7 @@ import {
   HttpServerResponse
 } from "effect/http"
 import { ServerConfig } from "../Config.ts"
-import { MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType } from "../operations/Errors.ts"
+import { MethodNotAllowed, NotFound, PayloadTooLarge, UnsupportedMediaType } from "../operations/Errors.ts"
 import { allowedMethods } from "./Methods.ts"
 
 const tooLarge = (limit: number) =>
@@ -32,6 +32,18 @@ const unsupported = (response: HttpServerResponse.HttpServerResponse) =>
         })
       )
     : Effect.succeed(response)
+
+/** The router fails a path no route serves with RouteNotFound, which it renders as an empty 404. */
+const isRouteNotFound = (error: unknown) =>
+  typeof error === "object" &&
+  error !== null &&
+  (error as { _tag?: unknown })._tag === "HttpServerError" &&
+  (error as { reason?: { _tag?: unknown } }).reason?._tag === "RouteNotFound"
+
+const routeNotFound = (path: string) =>
+  HttpServerRespondable.toResponse(
+    new NotFound({ code: "route_not_found", detail: `no route serves ${path.slice(0, 200)} (see /openapi.json)` })
+  )
 
 const notAllowed = (method: string, allowed: ReadonlyArray<string>) =>
   Effect.map(
@@ -56,7 +68,8 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const given = request.headers["x-request-id"]
         const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID()
         const declared = Number(request.headers["content-length"] ?? "0")
-        const allowed = allowedMethods(request.url.split("?")[0]!)
+        const path = request.url.split("?")[0]!
+        const allowed = allowedMethods(path)
         const response =
           allowed.length > 0 && !allowed.includes(request.method)
             ? yield* notAllowed(request.method, allowed)
@@ -64,7 +77,8 @@ export const EdgeMiddleware = HttpRouter.middleware(
               ? yield* tooLarge(bodyBytesMax)
               : yield* httpEffect.pipe(
                   Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
-                  Effect.annotateLogs({ requestId })
+                  Effect.annotateLogs({ requestId }),
+                  Effect.catch((error) => (isRouteNotFound(error) ? routeNotFound(path) : Effect.fail(error)))
                 )
         const answer = yield* unsupported(response)
         return HttpServerResponse.setHeader(answer, "x-request-id", requestId)
