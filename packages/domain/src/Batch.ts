@@ -35,6 +35,34 @@ export interface BatchRefused {
 export type BatchDecision = BatchApplied | BatchRefused
 
 /**
+ * Decides `cmd` against the balances the commands before it left (`current`, every account they changed): the
+ * step batches and group commits share. `debit` is the debit account as the caller may see it; the FX liquidity
+ * accounts come from `fxFor`, in their evolving state once an earlier command touched them.
+ */
+export const decideAfter = (
+  cmd: TransferCommand,
+  debit: Account | undefined,
+  current: ReadonlyMap<AccountId, Account>,
+  fxFor: FxFor,
+  now: DateTime.Utc,
+  limits: Limits
+) => {
+  const latest = (account: Account): Account => current.get(account.id) ?? account
+  const credit = current.get(cmd.creditAccountId)
+  const fx =
+    debit !== undefined && credit !== undefined && debit.currency !== credit.currency
+      ? fxFor(debit.currency, credit.currency)
+      : undefined
+  return decideTransfer(cmd, {
+    debit,
+    credit,
+    fx: fx && { ...fx, debitLiquidity: latest(fx.debitLiquidity), creditLiquidity: latest(fx.creditLiquidity) },
+    now,
+    limits
+  })
+}
+
+/**
  * Decides a batch atomically: items are applied in order against the evolving balances (item 2 sees item 1),
  * a failing item is skipped so the later items are still judged, and if any failed none is applied.
  * `accountsById` must hold every account the commands name; the FX liquidity accounts may come from `fxFor`
@@ -54,7 +82,6 @@ export const decideBatch = (
   const transfers: Array<Transfer> = []
   const entries: Array<Entry> = []
   const errors: Array<BatchError> = []
-  const latest = (account: Account): Account => current.get(account.id) ?? account
   cmds.forEach((cmd, index) => {
     if (seen.has(cmd.id)) {
       errors.push({ index, code: "duplicate_transfer_id" })
@@ -62,19 +89,7 @@ export const decideBatch = (
       return
     }
     seen.add(cmd.id)
-    const debit = current.get(cmd.debitAccountId)
-    const credit = current.get(cmd.creditAccountId)
-    const fx =
-      debit !== undefined && credit !== undefined && debit.currency !== credit.currency
-        ? fxFor(debit.currency, credit.currency)
-        : undefined
-    const decision = decideTransfer(cmd, {
-      debit,
-      credit,
-      fx: fx && { ...fx, debitLiquidity: latest(fx.debitLiquidity), creditLiquidity: latest(fx.creditLiquidity) },
-      now,
-      limits
-    })
+    const decision = decideAfter(cmd, current.get(cmd.debitAccountId), current, fxFor, now, limits)
     transfers.push(decision.transfer)
     if (decision._tag === "Refused") {
       errors.push({ index, code: decision.code })

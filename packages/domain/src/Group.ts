@@ -2,8 +2,8 @@
 // ones before left, each with its own outcome (unlike a batch, a refusal does not fail the others).
 import type { DateTime } from "effect"
 import type { Account, AccountId, OwnerId } from "./Account.ts"
-import type { FxFor } from "./Batch.ts"
-import { decideTransfer, type Limits, type TransferCommand, type TransferDecision } from "./CreateTransfer.ts"
+import { decideAfter, type FxFor } from "./Batch.ts"
+import type { Limits, TransferCommand, TransferDecision } from "./CreateTransfer.ts"
 import type { Entry } from "./Entry.ts"
 import type { Transfer, TransferId } from "./Transfer.ts"
 
@@ -57,7 +57,6 @@ export const decideGroup = (
   const results: Array<GroupResult> = []
   const transfers: Array<Transfer> = []
   const entries: Array<Entry> = []
-  const latest = (account: Account): Account => current.get(account.id) ?? account
   members.forEach(({ cmd, viewer, limits }, index) => {
     const earlier = first.get(cmd.id)
     if (earlier !== undefined) {
@@ -65,19 +64,7 @@ export const decideGroup = (
       return
     }
     first.set(cmd.id, index)
-    const debit = visible(current.get(cmd.debitAccountId), viewer)
-    const credit = current.get(cmd.creditAccountId)
-    const fx =
-      debit !== undefined && credit !== undefined && debit.currency !== credit.currency
-        ? fxFor(debit.currency, credit.currency)
-        : undefined
-    const decision = decideTransfer(cmd, {
-      debit,
-      credit,
-      fx: fx && { ...fx, debitLiquidity: latest(fx.debitLiquidity), creditLiquidity: latest(fx.creditLiquidity) },
-      now,
-      limits
-    })
+    const decision = decideAfter(cmd, visible(current.get(cmd.debitAccountId), viewer), current, fxFor, now, limits)
     results.push({ _tag: "Decided", decision })
     transfers.push(decision.transfer)
     if (decision._tag === "Applied") {
