@@ -30,14 +30,18 @@ interface Spec {
   readonly viewer: number
 }
 
-const specArb = fc.record({
-  debit: fc.integer({ min: 0, max: ACCOUNTS - 1 }),
-  credit: fc.integer({ min: 0, max: ACCOUNTS - 1 }),
-  amount: fc.oneof(fc.bigInt({ min: 1n, max: 400n }), fc.constantFrom(0n, 5_000n)),
-  pending: fc.boolean(),
-  id: fc.integer({ min: 0, max: 24 }),
-  viewer: fc.integer({ min: 0, max: 2 })
-})
+// A repeated id comes from the same owner (the viewer follows from the id): another owner's reuse of an id is
+// refused without leaving a row (docs/adr/0027), so it has no place in the groups' order this property compares
+// against; authorization.test.ts covers it.
+const specArb = fc
+  .record({
+    debit: fc.integer({ min: 0, max: ACCOUNTS - 1 }),
+    credit: fc.integer({ min: 0, max: ACCOUNTS - 1 }),
+    amount: fc.oneof(fc.bigInt({ min: 1n, max: 400n }), fc.constantFrom(0n, 5_000n)),
+    pending: fc.boolean(),
+    id: fc.integer({ min: 0, max: 24 })
+  })
+  .map((spec) => ({ ...spec, viewer: spec.id % 3 }))
 
 const runArb = fc.record({
   specs: fc.array(specArb, { minLength: 1, maxLength: 30 }),
