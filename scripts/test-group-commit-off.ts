@@ -116,10 +116,12 @@ if (import.meta.main) {
       `transfers, ${others.length} others not run again; logs in test-results/logs-group-commit-off/\n`
   )
   const vitest = path.join(root, "node_modules/vitest/vitest.mjs")
+  const started = Date.now()
   const run = spawnSync(process.execPath, [vitest, "run", ...selected], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, TALLY_GROUP_COMMIT_ENABLED: "false" }
   })
+  console.log(`group commit off pass: ${Math.round((Date.now() - started) / 1000)} s`)
   process.exit(run.status ?? 1)
 }
