@@ -1,6 +1,7 @@
 // A vitest reporter for a short CI log:
 // - every console line a test file prints (the servers' INFO lines, child-process output it forwards) goes to
-//   test-results/logs/<file>.log instead of the terminal, and a file's log is printed only when it failed;
+//   <dir>/<file>.log (test-results/logs unless told) instead of the terminal, and a file's log is printed only when
+//   it failed;
 // - with CI=true a skipped or todo test fails the run: CI installs what every test needs (scripts/test-deps.sh).
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -14,9 +15,10 @@ export class TestLogs implements Reporter {
   readonly #dir: string
   readonly #ci: boolean
 
-  constructor(options: { readonly root: string; readonly ci: boolean }) {
+  /** `dir`: where the logs go, relative to `root` (default test-results/logs); emptied when a run starts. */
+  constructor(options: { readonly root: string; readonly ci: boolean; readonly dir?: string }) {
     this.#root = options.root
-    this.#dir = path.join(options.root, "test-results", "logs")
+    this.#dir = path.join(options.root, options.dir ?? path.join("test-results", "logs"))
     this.#ci = options.ci
   }
 
