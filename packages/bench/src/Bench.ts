@@ -34,7 +34,7 @@ const measure = (options: BenchOptions, startedAt: string) =>
     const batchSize = options.scenario.batched ? options.batchSize : 1
     const accounts = options.accounts ?? options.scenario.accounts
     yield* say(`database ${db.name} (${db.server}, PostgreSQL ${db.serverVersion}); seeding ${accounts} accounts…`)
-    const seeded = yield* seedAccounts(accounts, options.ledgerFloor)
+    const seeded = yield* seedAccounts(accounts)
     yield* say(`seeded in ${seeded.seconds.toFixed(1)} s`)
     const workload = makeWorkload(options.scenario, seeded.accountIds, batchSize)
     const tally = yield* loadTally(options, db, workload)

@@ -5,7 +5,6 @@ import { Command, Flag } from "effect/cli"
 import { runBench } from "./Bench.ts"
 import { type BaselineName, baselineNames, paths } from "./Options.ts"
 import { scenarioNamed, scenarioNames } from "./Scenarios.ts"
-import { LEDGER_FLOOR } from "./Seed.ts"
 import { runTicketRush } from "./TicketRush.ts"
 
 const positive = (n: number) => (Number.isInteger(n) && n > 0 ? Option.some(n) : Option.none())
@@ -111,16 +110,6 @@ const flags = {
     Flag.filterMap(positive, () => "must be a positive integer"),
     Flag.withDefault(100)
   ),
-  ledgerFloor: Flag.Int("ledger-floor").pipe(
-    Flag.withDescription(
-      "Funded accounts in the run's ledger at least: a scenario with fewer (hot: 10) gets background accounts, never drawn"
-    ),
-    Flag.filterMap(
-      (n: number) => (n >= 0 ? Option.some(n) : Option.none()),
-      () => "must be 0 or more"
-    ),
-    Flag.withDefault(LEDGER_FLOOR)
-  ),
   keepDatabase: Flag.Boolean("keep-database").pipe(
     Flag.withDescription("Keep the run's database instead of dropping it"),
     Flag.withDefault(false)
@@ -158,7 +147,6 @@ export const bench = Command.make("bench", flags, (f) =>
       durationSeconds: f.duration,
       transfersMax: Option.getOrUndefined(f.transfers),
       accounts: Option.getOrUndefined(f.accounts),
-      ledgerFloor: f.ledgerFloor,
       batchSize: f.batchSize,
       databaseUrl: Option.getOrUndefined(f.databaseUrl),
       baselines: f.baseline,

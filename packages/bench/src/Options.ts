@@ -21,8 +21,6 @@ export interface BenchOptions {
   readonly transfersMax: number | undefined
   /** Accounts to seed; the scenario's own count when undefined. */
   readonly accounts: number | undefined
-  /** `--ledger-floor`: funded accounts in the ledger at least; the ones beyond `accounts` are never drawn. */
-  readonly ledgerFloor: number
   /** Transfers per batch (batched scenarios only). */
   readonly batchSize: number
   /** A PostgreSQL server to create the run's database on; undefined: embedded PostgreSQL in a temp dir. */

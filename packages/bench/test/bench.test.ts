@@ -96,7 +96,6 @@ describe("bench", () => {
     durationSeconds: 2,
     transfersMax: undefined,
     accounts: 200,
-    ledgerFloor: 0,
     batchSize: 1,
     databaseUrl: inject("adminDatabaseUrl"),
     baselines: [],
