@@ -129,6 +129,48 @@ const edges = (it: Vitest.MethodsNonLive<LedgerStore>) => {
     })
   )
 
+  it.effect("groups that fill up still wait for a slot: no more than TALLY_GROUP_COMMIT_IN_FLIGHT_MAX at once", () =>
+    Effect.gen(function* () {
+      const inner = yield* LedgerStore
+      const { eurWorld } = yield* world
+      const a = yield* openAt("EUR")
+      let running = 0
+      let most = 0
+      const counting = LedgerStore.of({
+        ...inner,
+        transact: (effect) =>
+          Effect.acquireUseRelease(
+            Effect.sync(() => {
+              running++
+              most = Math.max(most, running)
+            }),
+            () => inner.transact(effect),
+            () =>
+              Effect.sync(() => {
+                running--
+              })
+          )
+      })
+      const cmds = Array.from({ length: 8 }, (_, i) => command(eurWorld, a, BigInt(i + 1)))
+      const sizes: Array<number> = []
+      const exits = yield* all(cmds.map((c) => Transfers.create(c, null))).pipe(
+        Effect.provideService(LedgerStore, counting),
+        Effect.provideService(Transfers.GroupCommit, { enabled: true, windowMillis: 1, sizeMax: 2, inFlightMax: 1 }),
+        Effect.provideService(LedgerTelemetry, {
+          committed: () => Effect.void,
+          holdRefused: () => Effect.void,
+          grouped: (size) => Effect.sync(() => sizes.push(size))
+        })
+      )
+      assert.deepStrictEqual(
+        exits.map(errorOf),
+        cmds.map(() => "posted")
+      )
+      assert.deepStrictEqual(sizes, [2, 2, 2, 2], "full groups of two")
+      assert.strictEqual(most, 1, "one transaction at a time")
+    })
+  )
+
   it.effect("owners share a group; each transfer is its own owner's, a stranger's debit locks and shows nothing", () =>
     Effect.gen(function* () {
       const store = yield* LedgerStore

@@ -1,7 +1,7 @@
 // Group commit (docs/adr/0024): concurrent single transfers of any owners, coalesced by effect's RequestResolver
 // into one transaction: one lock of the union of their accounts (id order), the decisions one after another in
 // arrival order (each with its own owner's rights), one write, one COMMIT. Each transfer keeps its own outcome.
-import { Context, DateTime, Effect, Exit, Request, RequestResolver } from "effect"
+import { Context, DateTime, Effect, Exit, Request, RequestResolver, Semaphore } from "effect"
 import type { Account, AccountId, OwnerId } from "../Account.ts"
 import type { TransferCommand, TransferDecision } from "../CreateTransfer.ts"
 import { decideGroup, type GroupMember, visible } from "../Group.ts"
@@ -171,34 +171,15 @@ const wait = (millis: number) =>
   })
 
 /**
- * Groups in flight for one key, at most `max` (0: no limit): a group that would exceed it keeps collecting
- * until one in flight ends, so under load a transaction carries what arrived during the one before it.
+ * Groups in flight on this instance, at most `max` (0: no limit). A group that finds them all busy when its window
+ * ends keeps collecting until one ends (`free`), so under load a transaction carries what arrived during the one
+ * before it. A group that fills up meanwhile starts without waiting for the end of its window (RequestResolver runs
+ * a full batch at once) but still waits for a slot (`guard`): the bound holds for full groups too.
  */
 const inFlight = (max: number) => {
-  let running = 0
-  const waiting: Array<() => void> = []
-  const free = Effect.callback<void>((resume) => {
-    if (max <= 0 || running < max) return resume(Effect.void)
-    const wake = () => resume(Effect.void)
-    waiting.push(wake)
-    return Effect.sync(() => {
-      const at = waiting.indexOf(wake)
-      if (at >= 0) waiting.splice(at, 1)
-    })
-  })
-  const guard = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-    Effect.acquireUseRelease(
-      Effect.sync(() => {
-        running++
-      }),
-      () => effect,
-      () =>
-        Effect.sync(() => {
-          running--
-          waiting.shift()?.()
-        })
-    )
-  return { free, guard }
+  if (max <= 0) return { free: Effect.void, guard: <A, E, R>(effect: Effect.Effect<A, E, R>) => effect }
+  const slots = Semaphore.makeUnsafe(max)
+  return { free: slots.withPermits(1)(Effect.void), guard: slots.withPermits(1) }
 }
 
 /**
