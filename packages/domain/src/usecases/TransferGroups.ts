@@ -27,7 +27,7 @@ export interface GroupCommitSettings {
   readonly enabled: boolean
   /** TALLY_GROUP_COMMIT_WINDOW_MS: how long the first transfer of a group waits for others (0 = one tick). */
   readonly windowMillis: number
-  /** TALLY_GROUP_COMMIT_SIZE_MAX: transfers per group at most; a full group runs at once. */
+  /** TALLY_GROUP_COMMIT_SIZE_MAX: transfers per group at most; a full group stops collecting (and waits for a slot). */
   readonly sizeMax: number
   /**
    * TALLY_GROUP_COMMIT_IN_FLIGHT_MAX: groups in flight at once on this instance, all owners together (0: no
@@ -37,7 +37,7 @@ export interface GroupCommitSettings {
 }
 
 export class GroupCommit extends Context.Reference<GroupCommitSettings>("tally/domain/GroupCommit", {
-  defaultValue: () => ({ enabled: true, windowMillis: 1, sizeMax: 100, inFlightMax: 2 })
+  defaultValue: () => ({ enabled: true, windowMillis: 0, sizeMax: 100, inFlightMax: 2 })
 }) {}
 
 /** A fresh decision (committed), or the stored transfer a retry is answered with. */
