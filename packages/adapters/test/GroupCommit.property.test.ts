@@ -186,7 +186,11 @@ const check = ({ specs, sizeMax, windowMillis, inFlightMax }: Run, groupsSeen: S
     const recording = LedgerStore.of({
       ...inner,
       lockAccounts: (ids) =>
-        Effect.tap(inner.lockAccounts(ids), () => Effect.sync(() => ids.forEach((id) => locked.add(id)))),
+        Effect.tap(inner.lockAccounts(ids), () =>
+          Effect.sync(() => {
+            for (const id of ids) locked.add(id)
+          })
+        ),
       write: (changes) =>
         Effect.tap(inner.write(changes), () =>
           Effect.sync(() => {
