@@ -2,9 +2,11 @@
 // milliseconds (`pg_terminate_backend`), so transactions die before, during and after COMMIT. Clients retry
 // with the same transfer id, as a payments client would. Afterwards nothing may be lost or applied twice: every
 // transfer a client saw posted exists once with its two entries, the books balance, and the verifier is clean.
+// The clients act for three owners, so group commit (on by default) mixes them and a retry after a lost COMMIT is
+// answered from a transfer its own owner created.
 import { PgClient } from "@effect/sql-pg"
 import { assert, layer } from "@effect/vitest"
-import type { Account } from "@tally/domain/Account"
+import type { Account, OwnerId } from "@tally/domain/Account"
 import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { TransferId } from "@tally/domain/Transfer"
 import * as Transfers from "@tally/domain/usecases/Transfers"
@@ -12,6 +14,7 @@ import { Effect, Fiber, Layer, Metric } from "effect"
 import { LedgerVerifier } from "../src/postgres/LedgerVerifier.ts"
 import * as PgLedgerStore from "../src/postgres/PgLedgerStore.ts"
 import { TransactionConfig, transactionRetries } from "../src/postgres/Transactions.ts"
+import { uuidv7 } from "../src/Uuid.ts"
 import { command, openAt, world } from "./contract/LedgerContract.ts"
 import { TestDatabase } from "./support/TestDatabase.ts"
 
@@ -42,9 +45,13 @@ layer(Live, { timeout: 120_000, excludeTestServices: true })("faults", (it) => {
   it.effect("killed connections lose nothing and apply nothing twice", () =>
     Effect.gen(function* () {
       const sql = yield* PgClient.PgClient
+      const store = yield* LedgerStore
       const { eurWorld } = yield* world
+      // three owners, two accounts each (account i is owners[i % 3]'s): their transfers share groups
+      const owners = [uuidv7() as OwnerId, uuidv7() as OwnerId, uuidv7() as OwnerId]
+      for (const id of owners) yield* store.createOwner({ id, kind: "service", name: `owner ${id}` })
       const accounts: Array<Account> = []
-      for (let i = 0; i < 6; i++) accounts.push(yield* openAt("EUR"))
+      for (let i = 0; i < 6; i++) accounts.push(yield* openAt("EUR", { ownerId: owners[i % 3]! }))
       for (const a of accounts) yield* Transfers.create(command(eurWorld, a, 1_000_000n), null)
       const retriesBefore = yield* retriesSoFar
 
@@ -66,10 +73,10 @@ layer(Live, { timeout: 120_000, excludeTestServices: true })("faults", (it) => {
       const outcomes = { posted: new Set<string>(), refused: 0, gaveUp: 0 }
       const holds: Array<TransferId> = []
       // posting a hold, retried like any call; a retry may find it posted by the first attempt: that is fine
-      const settle = (id: TransferId) =>
+      const settle = (id: TransferId, owner: OwnerId) =>
         Effect.gen(function* () {
           for (let attempt = 0; attempt <= CLIENT_RETRIES; attempt++) {
-            const result = yield* Effect.result(Transfers.post(id, undefined, null))
+            const result = yield* Effect.result(Transfers.post(id, undefined, owner))
             if (result._tag === "Success") return
             if (result.failure._tag === "TransferRefused") {
               if (result.failure.code === "pending_transfer_already_posted") return
@@ -83,18 +90,21 @@ layer(Live, { timeout: 120_000, excludeTestServices: true })("faults", (it) => {
         Array.from({ length: CLIENTS }, (_, c) => c),
         (c) =>
           Effect.gen(function* () {
+            // client c acts for owners[c % 3]: it debits that owner's accounts and pays anyone's
+            const owner = owners[c % 3]!
             for (let i = 0; i < TRANSFERS_PER_CLIENT; i++) {
-              const from = accounts[(c + i) % accounts.length]!
-              const to = accounts[(c + i + 1 + (i % 4)) % accounts.length]!
+              const f = (c % 3) + 3 * (i % 2)
+              const from = accounts[f]!
+              const to = accounts[(f + 1 + (i % 5)) % accounts.length]!
               const hold = i % 5 === 0
               const cmd = command(from, to, BigInt(1 + ((c * 31 + i * 17) % 500)), { pending: hold })
               // the client's own retry loop: same id every time, so a retry can never apply it twice
               for (let attempt = 0; ; attempt++) {
-                const result = yield* Effect.result(Transfers.create(cmd, null))
+                const result = yield* Effect.result(Transfers.create(cmd, owner))
                 if (result._tag === "Success") {
                   if (hold) {
                     holds.push(result.success.id)
-                    yield* settle(result.success.id)
+                    yield* settle(result.success.id, owner)
                   }
                   outcomes.posted.add(result.success.id)
                   break

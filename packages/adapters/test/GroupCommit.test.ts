@@ -1,7 +1,8 @@
 // Group commit's edges (docs/adr/0024): replays and reused ids inside a group, retries of stored transfers that
-// join a group, and a group whose write fails for one member's reason: the others still post.
+// join a group, a group whose write fails for one member's reason (the others still post), and groups of
+// several owners.
 import { assert, describe, layer, type Vitest } from "@effect/vitest"
-import type { OwnerId } from "@tally/domain/Account"
+import type { AccountId, OwnerId } from "@tally/domain/Account"
 import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import { LedgerTelemetry } from "@tally/domain/ports/LedgerTelemetry"
 import { StoreUnavailable } from "@tally/domain/ports/StoreError"
@@ -112,7 +113,7 @@ const edges = (it: Vitest.MethodsNonLive<LedgerStore>) => {
       const failing = LedgerStore.of({
         ...inner,
         write: (changes) =>
-          changes.inserted.some((t) => t.id === poisoned.id)
+          changes.inserted.some(({ transfer }) => transfer.id === poisoned.id)
             ? Effect.fail(new StoreUnavailable({ message: "refused by the test" }))
             : inner.write(changes)
       })
@@ -128,35 +129,105 @@ const edges = (it: Vitest.MethodsNonLive<LedgerStore>) => {
     })
   )
 
-  it.effect("different owners never share a group: each owner's transfers are stored as its own", () =>
+  it.effect("groups that fill up still wait for a slot: no more than TALLY_GROUP_COMMIT_IN_FLIGHT_MAX at once", () =>
+    Effect.gen(function* () {
+      const inner = yield* LedgerStore
+      const { eurWorld } = yield* world
+      const a = yield* openAt("EUR")
+      let running = 0
+      let most = 0
+      const counting = LedgerStore.of({
+        ...inner,
+        transact: (effect) =>
+          Effect.acquireUseRelease(
+            Effect.sync(() => {
+              running++
+              most = Math.max(most, running)
+            }),
+            () => inner.transact(effect),
+            () =>
+              Effect.sync(() => {
+                running--
+              })
+          )
+      })
+      const cmds = Array.from({ length: 8 }, (_, i) => command(eurWorld, a, BigInt(i + 1)))
+      const sizes: Array<number> = []
+      const exits = yield* all(cmds.map((c) => Transfers.create(c, null))).pipe(
+        Effect.provideService(LedgerStore, counting),
+        Effect.provideService(Transfers.GroupCommit, { enabled: true, windowMillis: 1, sizeMax: 2, inFlightMax: 1 }),
+        Effect.provideService(LedgerTelemetry, {
+          committed: () => Effect.void,
+          holdRefused: () => Effect.void,
+          grouped: (size) => Effect.sync(() => sizes.push(size))
+        })
+      )
+      assert.deepStrictEqual(
+        exits.map(errorOf),
+        cmds.map(() => "posted")
+      )
+      assert.deepStrictEqual(sizes, [2, 2, 2, 2], "full groups of two")
+      assert.strictEqual(most, 1, "one transaction at a time")
+    })
+  )
+
+  it.effect("owners share a group; each transfer is its own owner's, a stranger's debit locks and shows nothing", () =>
     Effect.gen(function* () {
       const store = yield* LedgerStore
       const { eurWorld } = yield* world
-      const owners = [uuidv7() as OwnerId, uuidv7() as OwnerId]
+      const owners = [uuidv7() as OwnerId, uuidv7() as OwnerId, uuidv7() as OwnerId]
       for (const id of owners) yield* store.createOwner({ id, kind: "service", name: `owner ${id}` })
-      const [x, y] = [yield* openAt("EUR", { ownerId: owners[0]! }), yield* openAt("EUR", { ownerId: owners[1]! })]
-      yield* Transfers.create(command(eurWorld, x!, 100n), null)
-      yield* Transfers.create(command(eurWorld, y!, 100n), null)
-      const mine = [command(x!, y!, 1n), command(x!, y!, 2n)]
-      const theirs = [command(y!, x!, 3n), command(y!, x!, 4n)]
+      const [x, y, z] = owners as [OwnerId, OwnerId, OwnerId]
+      const xs = yield* openAt("EUR", { ownerId: x })
+      const ys = yield* openAt("EUR", { ownerId: y })
+      const zs = yield* openAt("EUR", { ownerId: z })
+      const zPayee = yield* openAt("EUR", { ownerId: z })
+      for (const account of [xs, ys, zs]) yield* Transfers.create(command(eurWorld, account, 100n), null)
+      const locked: Array<string> = []
+      const spying = LedgerStore.of({
+        ...store,
+        lockAccounts: (ids) => Effect.tap(store.lockAccounts(ids), () => Effect.sync(() => locked.push(...ids)))
+      })
+      const mine = command(xs, ys, 1n)
+      const theirs = command(ys, xs, 3n)
+      // x asks to debit z's account (more than it holds: the answer must not tell) towards z's other account
+      const stranger = command(zs, zPayee, 1_000n)
+      const byAdmin = command(eurWorld, ys, 5n)
+      const reusedByY = { ...theirs, id: mine.id }
       const [exits, sizes] = yield* sized(
         all([
-          ...mine.map((c) => Transfers.create(c, owners[0]!)),
-          ...theirs.map((c) => Transfers.create(c, owners[1]!))
+          Transfers.create(mine, x),
+          Transfers.create(theirs, y),
+          Transfers.create(stranger, x),
+          Transfers.create(byAdmin, null),
+          Transfers.create(reusedByY, y)
         ])
+      ).pipe(Effect.provideService(LedgerStore, spying))
+      assert.deepStrictEqual(sizes, [5], "one group for every owner")
+      assert.deepStrictEqual(exits.map(errorOf), [
+        "posted",
+        "posted",
+        "TransferRefused debit_account_not_found",
+        "posted",
+        "TransferIdReused"
+      ])
+      assert.isFalse(locked.includes(zs.id) || locked.includes(zPayee.id), "the stranger's accounts were not locked")
+      const created = (by: OwnerId | null) =>
+        Effect.map(
+          store.getCreatedTransfers([mine.id, theirs.id, stranger.id, byAdmin.id], by),
+          (ts) => new Set(ts.map((t) => t.id))
+        )
+      assert.deepStrictEqual(yield* created(x), new Set([mine.id, stranger.id]))
+      assert.deepStrictEqual(yield* created(y), new Set([theirs.id]))
+      assert.deepStrictEqual(yield* created(null), new Set([mine.id, theirs.id, stranger.id, byAdmin.id]))
+      // z owns the accounts x named: x's refusal is not shown to z
+      assert.deepStrictEqual(yield* store.getTransfers([stranger.id], z), [])
+      const balance = (id: AccountId) =>
+        Effect.map(store.getAccount(id), (a) => (a._tag === "Some" ? a.value.postedMinor : undefined))
+      assert.deepStrictEqual(
+        [yield* balance(xs.id), yield* balance(ys.id), yield* balance(zs.id), yield* balance(zPayee.id)],
+        [102n, 103n, 100n, 0n]
       )
-      assert.deepStrictEqual(exits.map(errorOf), ["posted", "posted", "posted", "posted"])
-      assert.deepStrictEqual(sizes, [2, 2], "one group per owner")
-      // another owner's transfers between the same accounts are visible to both (they own one side): the
-      // creator is what differs, and each group stored its own
-      const listed = yield* store.listTransfers({
-        accountId: x!.id,
-        status: null,
-        ownerId: null,
-        cursor: null,
-        limit: 10
-      })
-      assert.strictEqual(listed.items.length, 5)
     })
   )
 }

@@ -1,10 +1,13 @@
 // How many statements a ledger operation sends inside its transaction (BEGIN and COMMIT come on top).
 // Counted, not timed: a change that adds a round trip to the transfer path fails here.
 import { assert, layer } from "@effect/vitest"
+import type { OwnerId } from "@tally/domain/Account"
+import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import * as Transfers from "@tally/domain/usecases/Transfers"
 import { Effect, Layer } from "effect"
 import { Statement } from "effect/sql"
 import * as PgLedgerStore from "../src/postgres/PgLedgerStore.ts"
+import { uuidv7 } from "../src/Uuid.ts"
 import { command, openAt, world } from "./contract/LedgerContract.ts"
 import { TestDatabase } from "./support/TestDatabase.ts"
 
@@ -44,7 +47,7 @@ layer(PgLedgerStore.layer.pipe(Layer.provide(TestDatabase())), { timeout: 60_000
       })
   )
 
-  it.effect("concurrent single transfers of one owner share one transaction: two statements for the group", () =>
+  it.effect("concurrent single transfers of the admin share one transaction: two statements for the group", () =>
     Effect.gen(function* () {
       const { eurWorld } = yield* world
       const a = yield* openAt("EUR")
@@ -60,6 +63,35 @@ layer(PgLedgerStore.layer.pipe(Layer.provide(TestDatabase())), { timeout: 60_000
         cmds.map(() => "Success")
       )
       assert.strictEqual(statements, 2, "one lock of the union of the accounts, one write")
+    }).pipe(
+      Effect.provideService(Transfers.GroupCommit, { enabled: true, windowMillis: 1, sizeMax: 100, inFlightMax: 2 })
+    )
+  )
+  it.effect("several owners' concurrent transfers share one transaction: a check of their debits, lock, write", () =>
+    Effect.gen(function* () {
+      const store = yield* LedgerStore
+      const { eurWorld } = yield* world
+      const [x, y] = [uuidv7() as OwnerId, uuidv7() as OwnerId]
+      for (const id of [x, y]) yield* store.createOwner({ id, kind: "service", name: `owner ${id}` })
+      const a = yield* openAt("EUR", { ownerId: x })
+      const b = yield* openAt("EUR", { ownerId: y })
+      yield* Transfers.create(command(eurWorld, a, 100_000n), null)
+      yield* Transfers.create(command(eurWorld, b, 100_000n), null)
+      const asks = Array.from({ length: 20 }, (_, i) =>
+        i % 3 === 0
+          ? Transfers.create(command(a, b, 10n), x)
+          : i % 3 === 1
+            ? Transfers.create(command(b, a, 5n), y)
+            : Transfers.create(command(eurWorld, a, 1n), null)
+      )
+      const [outcomes, statements] = yield* statementsOf(
+        Effect.forEach(asks, Effect.exit, { concurrency: "unbounded" })
+      )
+      assert.deepStrictEqual(
+        outcomes.map((e) => e._tag),
+        asks.map(() => "Success")
+      )
+      assert.strictEqual(statements, 3, "one unlocked read of the owners' debit accounts, one lock, one write")
     }).pipe(
       Effect.provideService(Transfers.GroupCommit, { enabled: true, windowMillis: 1, sizeMax: 100, inFlightMax: 2 })
     )

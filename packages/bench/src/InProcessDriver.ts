@@ -31,7 +31,7 @@ const otherwise =
 /** The service's group commit settings (packages/server/src/Server.ts GroupCommitLive), read the same way. */
 const groupCommit = Config.all({
   enabled: Config.Boolean("TALLY_GROUP_COMMIT_ENABLED").pipe(Config.withDefault(true)),
-  windowMillis: Config.Int("TALLY_GROUP_COMMIT_WINDOW_MS").pipe(Config.withDefault(1)),
+  windowMillis: Config.Int("TALLY_GROUP_COMMIT_WINDOW_MS").pipe(Config.withDefault(0)),
   sizeMax: Config.Int("TALLY_GROUP_COMMIT_SIZE_MAX").pipe(Config.withDefault(100)),
   inFlightMax: Config.Int("TALLY_GROUP_COMMIT_IN_FLIGHT_MAX").pipe(Config.withDefault(2))
 })

@@ -5,7 +5,8 @@ import type { Account, AccountId, OwnerId } from "./Account.ts"
 import { decideAfter, type FxFor } from "./Batch.ts"
 import type { Limits, TransferCommand, TransferDecision } from "./CreateTransfer.ts"
 import type { Entry } from "./Entry.ts"
-import type { Transfer, TransferId } from "./Transfer.ts"
+import type { AskedTransfer } from "./ports/LedgerStore.ts"
+import type { TransferId } from "./Transfer.ts"
 
 export interface GroupMember {
   readonly cmd: TransferCommand
@@ -22,8 +23,8 @@ export type GroupResult =
 export interface GroupDecision {
   /** One per member, in order. */
   readonly results: ReadonlyArray<GroupResult>
-  /** Every decided transfer once (applied or failed), in decision order. */
-  readonly transfers: ReadonlyArray<Transfer>
+  /** Every decided transfer once (applied or failed), in decision order, as its member's (creator, events). */
+  readonly transfers: ReadonlyArray<AskedTransfer>
   /** Every changed account once, in its final state: version + 1 (one write per group), updatedAt = now. */
   readonly accounts: ReadonlyArray<Account>
   /** The entries in decision order, each with the balance its account had right after it. */
@@ -55,7 +56,7 @@ export const decideGroup = (
   const originalVersion = new Map<AccountId, number>()
   const first = new Map<TransferId, number>()
   const results: Array<GroupResult> = []
-  const transfers: Array<Transfer> = []
+  const transfers: Array<AskedTransfer> = []
   const entries: Array<Entry> = []
   members.forEach(({ cmd, viewer, limits }, index) => {
     const earlier = first.get(cmd.id)
@@ -66,7 +67,7 @@ export const decideGroup = (
     first.set(cmd.id, index)
     const decision = decideAfter(cmd, visible(current.get(cmd.debitAccountId), viewer), current, fxFor, now, limits)
     results.push({ _tag: "Decided", decision })
-    transfers.push(decision.transfer)
+    transfers.push({ transfer: decision.transfer, ownerId: viewer })
     if (decision._tag === "Applied") {
       for (const account of decision.accounts) {
         if (!originalVersion.has(account.id)) originalVersion.set(account.id, account.version - 1)

@@ -3,7 +3,7 @@
 import { DateTime } from "effect"
 import type { Account } from "./Account.ts"
 import type { EventData, EventName, NewEvent } from "./Event.ts"
-import type { Changes } from "./ports/LedgerStore.ts"
+import type { AskedTransfer, Changes } from "./ports/LedgerStore.ts"
 import type { Transfer } from "./Transfer.ts"
 
 export const ledgerSource = "tally/ledger"
@@ -54,25 +54,26 @@ const event = (name: EventName, data: EventData, ownerId: string | null, sentAt:
   sentAt
 })
 
-/** One event per inserted or settled transfer, and one batch.posted per applied batch. */
+/** One event per inserted or settled transfer, and one batch.posted per applied batch (each with who asked). */
 export const ledgerEvents = (changes: Changes): ReadonlyArray<NewEvent> => {
   const events: Array<NewEvent> = []
-  for (const t of changes.inserted) {
+  for (const { transfer: t, ownerId } of changes.inserted) {
     const name = insertedName(t)
-    if (name !== undefined) events.push(event(name, transferData(t), changes.ownerId, t.updatedAt))
+    if (name !== undefined) events.push(event(name, transferData(t), ownerId, t.updatedAt))
   }
-  for (const t of changes.updated) {
+  for (const { transfer: t, ownerId } of changes.updated) {
     const name = updatedName(t)
-    if (name !== undefined) events.push(event(name, transferData(t), changes.ownerId, t.updatedAt))
+    if (name !== undefined) events.push(event(name, transferData(t), ownerId, t.updatedAt))
   }
-  const batches = new Map<string, Array<Transfer>>()
-  for (const t of changes.inserted) {
-    if (t.batchId !== null) batches.set(t.batchId, [...(batches.get(t.batchId) ?? []), t])
+  const batches = new Map<string, Array<AskedTransfer>>()
+  for (const asked of changes.inserted) {
+    const batchId = asked.transfer.batchId
+    if (batchId !== null) batches.set(batchId, [...(batches.get(batchId) ?? []), asked])
   }
   for (const [batchId, items] of batches) {
-    if (items.some((t) => t.status === "failed")) continue
-    const data = { batchId, count: items.length, transferIds: items.map((t) => t.id) }
-    events.push(event("batch.posted", data, changes.ownerId, items[0]!.updatedAt))
+    if (items.some(({ transfer }) => transfer.status === "failed")) continue
+    const data = { batchId, count: items.length, transferIds: items.map(({ transfer }) => transfer.id) }
+    events.push(event("batch.posted", data, items[0]!.ownerId, items[0]!.transfer.updatedAt))
   }
   return events
 }

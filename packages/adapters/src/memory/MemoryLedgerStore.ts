@@ -166,7 +166,7 @@ export const make = Effect.gen(function* () {
   const write = (changes: Changes) =>
     Effect.gen(function* () {
       // like the primary key: an id already stored, or repeated within the write, is taken
-      const ids = changes.inserted.map((t) => t.id)
+      const ids = changes.inserted.map(({ transfer }) => transfer.id)
       const taken = ids.filter((id, i) => state.transfers.has(id) || ids.indexOf(id) !== i)
       if (taken.length > 0) return yield* new TransferIdTaken({ transferIds: taken })
       for (const account of changes.accounts) {
@@ -175,8 +175,8 @@ export const make = Effect.gen(function* () {
           return yield* Effect.die(new Error(`ledger write mismatch on account ${account.id}`))
         }
       }
-      for (const t of changes.inserted) state.transfers.set(t.id, { ...t, ownerId: changes.ownerId, seq: ++seq })
-      for (const t of changes.updated) {
+      for (const { transfer: t, ownerId } of changes.inserted) state.transfers.set(t.id, { ...t, ownerId, seq: ++seq })
+      for (const { transfer: t } of changes.updated) {
         const stored = state.transfers.get(t.id)
         if (stored === undefined) return yield* Effect.die(new Error(`ledger write mismatch on transfer ${t.id}`))
         state.transfers.set(t.id, { ...t, ownerId: stored.ownerId, seq: stored.seq })

@@ -141,8 +141,9 @@ export const make = Effect.gen(function* () {
 
   const write = (changes: Changes) =>
     Effect.gen(function* () {
-      const ins = changes.inserted
-      const upd = changes.updated
+      const ins = changes.inserted.map(({ transfer }) => transfer)
+      const creators = changes.inserted.map(({ ownerId }) => ownerId)
+      const upd = changes.updated.map(({ transfer }) => transfer)
       const acc = changes.accounts
       const ent = changes.entries
       // the events of this change (transfer.*, hold.*, batch.posted) ride in the same statement
@@ -155,7 +156,7 @@ export const make = Effect.gen(function* () {
             created_at, updated_at)
           SELECT v.id, v.debit, v.credit, v.amount, v.currency, v.credit_amount, v.credit_currency, v.pending,
             v.status, v.failure_code, v.posted_amount, v.timeout_seconds, v.expires_at, v.fx_rate::numeric,
-            v.fx_source, v.fx_as_of, v.fx_dl, v.fx_cl, v.batch_id, ${changes.ownerId}::uuid, v.metadata::jsonb,
+            v.fx_source, v.fx_as_of, v.fx_dl, v.fx_cl, v.batch_id, v.owner_id, v.metadata::jsonb,
             v.created_at, v.updated_at
           FROM unnest(
             ${col(ins.map((t) => t.id))}::uuid[], ${col(ins.map((t) => t.debitAccountId))}::uuid[],
@@ -168,11 +169,11 @@ export const make = Effect.gen(function* () {
             ${col(ins.map((t) => t.fx?.source ?? null))}::text[], ${col(ins.map((t) => iso(t.fx?.asOf ?? null)))}::timestamptz[],
             ${col(ins.map((t) => t.fx?.debitLiquidityAccountId ?? null))}::uuid[],
             ${col(ins.map((t) => t.fx?.creditLiquidityAccountId ?? null))}::uuid[], ${col(ins.map((t) => t.batchId))}::uuid[],
-            ${col(ins.map((t) => json(t.metadata)))}::text[], ${col(ins.map((t) => iso(t.createdAt)))}::timestamptz[],
+            ${col(creators)}::uuid[], ${col(ins.map((t) => json(t.metadata)))}::text[], ${col(ins.map((t) => iso(t.createdAt)))}::timestamptz[],
             ${col(ins.map((t) => iso(t.updatedAt)))}::timestamptz[]
           ) AS v(id, debit, credit, amount, currency, credit_amount, credit_currency, pending, status, failure_code,
                  posted_amount, timeout_seconds, expires_at, fx_rate, fx_source, fx_as_of, fx_dl, fx_cl, batch_id,
-                 metadata, created_at, updated_at)
+                 owner_id, metadata, created_at, updated_at)
           ON CONFLICT (id) DO NOTHING
           RETURNING 1
         ),

@@ -3,6 +3,7 @@
 import { assert, type Vitest } from "@effect/vitest"
 import type { AccountId, OwnerId } from "@tally/domain/Account"
 import type { EventName, StoredEvent } from "@tally/domain/Event"
+import { decideGroup } from "@tally/domain/Group"
 import { complete, type RetryPolicy } from "@tally/domain/JobState"
 import type { ApiKeyStore } from "@tally/domain/ports/ApiKeyStore"
 import type { Ids } from "@tally/domain/ports/Ids"
@@ -120,6 +121,45 @@ export const outboxContract = (it: It) => {
       assert.strictEqual(yield* countOf("user.signed_up", "email", address), 0)
       assert.isTrue(Option.isNone(yield* store.getAccount(accountId as AccountId)))
       assert.deepStrictEqual(yield* store.getTransfers([cmd.id as TransferId], null), [])
+    })
+  )
+
+  it.effect("one write of several owners' transfers stores each as its owner's, and its events name that owner", () =>
+    Effect.gen(function* () {
+      const store = yield* LedgerStore
+      const { eurWorld } = yield* world
+      const [x, y] = [uuidv7() as OwnerId, uuidv7() as OwnerId]
+      for (const id of [x, y]) yield* store.createOwner({ id, kind: "service", name: `owner ${id}` })
+      const a = yield* openAt("EUR", { ownerId: x })
+      const b = yield* openAt("EUR", { ownerId: y })
+      const limits = { fxMaxAgeSeconds: 3600, timeoutSecondsMax: 3600 }
+      // as a group commit writes them: the admin funds a, x pays b, y tries too much, then pays back a little
+      const members = [
+        { cmd: command(eurWorld, a, 100n), viewer: null, limits },
+        { cmd: command(a, b, 30n), viewer: x, limits },
+        { cmd: command(b, a, 40n), viewer: y, limits },
+        { cmd: command(b, a, 20n), viewer: y, limits }
+      ]
+      const accounts = new Map([eurWorld, a, b].map((account) => [account.id, account]))
+      const group = decideGroup(members, accounts, () => undefined, yield* DateTime.now)
+      yield* store.transact(store.write({ ...group, inserted: group.transfers, updated: [] }))
+      const [funded, paid, refused, repaid] = members.map((m) => m.cmd.id as TransferId)
+      const ids = [funded!, paid!, refused!, repaid!]
+      const created = (by: OwnerId | null) =>
+        Effect.map(store.getCreatedTransfers(ids, by), (ts) => ts.map((t) => t.id).sort())
+      assert.deepStrictEqual(yield* created(x), [paid])
+      assert.deepStrictEqual(yield* created(y), [refused, repaid].sort())
+      assert.deepStrictEqual(yield* created(null), [...ids].sort())
+      // another owner's refusal is not shown to the owner of the account it named; its postings are
+      const visibleTo = (by: OwnerId) => Effect.map(store.getTransfers(ids, by), (ts) => ts.map((t) => t.id).sort())
+      assert.deepStrictEqual(yield* visibleTo(x), [funded, paid, repaid].sort())
+      assert.deepStrictEqual(yield* visibleTo(y), [paid, refused, repaid].sort())
+      const ownerIn = (name: EventName, id: TransferId) =>
+        Effect.map(eventsNamed(name), (events) => about(events, "transferId", id).map((e) => e.context.ownerId))
+      assert.deepStrictEqual(yield* ownerIn("transfer.posted", funded!), [null])
+      assert.deepStrictEqual(yield* ownerIn("transfer.posted", paid!), [x])
+      assert.deepStrictEqual(yield* ownerIn("transfer.failed", refused!), [y])
+      assert.deepStrictEqual(yield* ownerIn("transfer.posted", repaid!), [y])
     })
   )
 

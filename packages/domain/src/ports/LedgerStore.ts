@@ -45,15 +45,24 @@ export interface ListEntries {
   readonly limit: number
 }
 
+/**
+ * A transfer a write stores or settles, with who asked for it (null: the admin or the system). An inserted
+ * transfer's asker is its creator (what `getCreatedTransfers` and `getTransfers` go by); a settled one keeps its
+ * creator. Either way the asker is the owner in its events' context. Per transfer, not per write: one group
+ * commit carries transfers of many owners (docs/adr/0024).
+ */
+export interface AskedTransfer {
+  readonly transfer: Transfer
+  readonly ownerId: OwnerId | null
+}
+
 /** What one ledger decision changes; written atomically, in one round trip where the store can. */
 export interface Changes {
-  readonly inserted: ReadonlyArray<Transfer>
-  readonly updated: ReadonlyArray<Transfer>
+  readonly inserted: ReadonlyArray<AskedTransfer>
+  readonly updated: ReadonlyArray<AskedTransfer>
   /** New account states; each has version = stored version + 1. */
   readonly accounts: ReadonlyArray<Account>
   readonly entries: ReadonlyArray<Entry>
-  /** Who asked for the inserted transfers (null: the admin or the system). */
-  readonly ownerId: OwnerId | null
 }
 
 /** A pagination cursor that this store did not issue. */

@@ -19,6 +19,7 @@ import {
 } from "../ticketing/Reservation.ts"
 import type { Ticket, TicketId } from "../ticketing/Ticket.ts"
 import { TicketingLimits, TicketingRefused } from "./Ticketing.ts"
+import { askedBy } from "./TransferSteps.ts"
 import * as Transfers from "./Transfers.ts"
 
 export interface ReserveCommand {
@@ -113,11 +114,10 @@ export const reserve = Effect.fn("Reservations.reserve")(function* (cmd: Reserve
         if (decision._tag === "Refused") return yield* refuse(decision.code, cmd.id)
         yield* ledger
           .write({
-            inserted: [decision.transfer],
+            inserted: askedBy(viewer, [decision.transfer]),
             updated: [],
             accounts: decision.accounts,
-            entries: decision.entries,
-            ownerId: viewer
+            entries: decision.entries
           })
           .pipe(Effect.catchTag("TransferIdTaken", Effect.die)) // a fresh id from Ids
         const reservation: Reservation = {
@@ -184,10 +184,9 @@ const settleHold = (reservation: Reservation, action: "confirm" | "cancel" | "ex
     if (decision._tag === "Applied") {
       const changes: Changes = {
         inserted: [],
-        updated: [decision.transfer],
+        updated: askedBy(null, [decision.transfer]),
         accounts: decision.accounts,
-        entries: decision.entries,
-        ownerId: null
+        entries: decision.entries
       }
       return changes
     }
@@ -224,11 +223,10 @@ const refundHold = (reservation: Reservation, event: Event) =>
     // refused (e.g. the organizer spent the money): roll back, so a later retry can still refund it once
     if (decision._tag === "Refused") return yield* refuse(decision.code, reservation.id)
     const changes: Changes = {
-      inserted: [decision.transfer],
+      inserted: askedBy(null, [decision.transfer]),
       updated: [],
       accounts: decision.accounts,
-      entries: decision.entries,
-      ownerId: null
+      entries: decision.entries
     }
     return changes
   })

@@ -5,7 +5,7 @@ import type { Account, AccountId, OwnerId } from "../Account.ts"
 import { decideTransfer, type FxContext, type Limits, type TransferCommand } from "../CreateTransfer.ts"
 import { visible } from "../Group.ts"
 import type { CurrencyCode } from "../Money.ts"
-import { type Changes, LedgerStore } from "../ports/LedgerStore.ts"
+import { type AskedTransfer, type Changes, LedgerStore } from "../ports/LedgerStore.ts"
 import type { Transfer, TransferId } from "../Transfer.ts"
 
 /** Ledger limits (configured by the server from TALLY_* settings). */
@@ -61,13 +61,11 @@ export const replay = (
       ? Effect.fail(new TransferRefused({ code: stored.failureCode ?? "failed", transferId: stored.id }))
       : Effect.succeed(stored)
 
-export const noChanges = (ownerId: OwnerId | null): Changes => ({
-  inserted: [],
-  updated: [],
-  accounts: [],
-  entries: [],
-  ownerId
-})
+export const noChanges: Changes = { inserted: [], updated: [], accounts: [], entries: [] }
+
+/** The transfers as asked for by `ownerId` (null: the admin or the system), for a write. */
+export const askedBy = (ownerId: OwnerId | null, transfers: ReadonlyArray<Transfer>): ReadonlyArray<AskedTransfer> =>
+  transfers.map((transfer) => ({ transfer, ownerId }))
 
 /** Loads the rate and locks the FX liquidity accounts for every cross-currency pair among `pairs`. */
 export const loadFx = (pairs: ReadonlyArray<readonly [CurrencyCode, CurrencyCode]>) =>
@@ -131,13 +129,13 @@ export const createOne = (cmd: TransferCommand, viewer: OwnerId | null) =>
           const decision = yield* decideLocked(cmd, locked, viewer)
           if (decision._tag === "Applied") {
             yield* store.write({
-              ...noChanges(viewer),
-              inserted: [decision.transfer],
+              ...noChanges,
+              inserted: askedBy(viewer, [decision.transfer]),
               accounts: decision.accounts,
               entries: decision.entries
             })
           } else {
-            yield* store.write({ ...noChanges(viewer), inserted: [decision.transfer] })
+            yield* store.write({ ...noChanges, inserted: askedBy(viewer, [decision.transfer]) })
           }
           // a refusal is committed too (the failed transfer is stored), then reported
           return decision

@@ -11,6 +11,7 @@ import * as Accounts from "./Accounts.ts"
 import * as TransferGroups from "./TransferGroups.ts"
 import { GroupCommit } from "./TransferGroups.ts"
 import {
+  askedBy,
   createOne,
   LedgerLimits,
   loadFx,
@@ -112,14 +113,14 @@ export const createBatch = Effect.fn("Transfers.createBatch")(function* (
         const decision = decideBatch(cmds, accounts, fxFor, now, limits)
         if (decision._tag === "Applied") {
           yield* store.write({
-            ...noChanges(viewer),
-            inserted: decision.transfers,
+            ...noChanges,
+            inserted: askedBy(viewer, decision.transfers),
             accounts: decision.accounts,
             entries: decision.entries
           })
         } else {
           // an id repeated in the batch is stored once: the first item's record (the repeats are refused)
-          yield* store.write({ ...noChanges(viewer), inserted: firstPerId(decision.transfers) })
+          yield* store.write({ ...noChanges, inserted: askedBy(viewer, firstPerId(decision.transfers)) })
         }
         return { ...decision, fresh: true }
       })
@@ -233,8 +234,8 @@ const settleHold = (id: TransferId, action: HoldAction, viewer: OwnerId | null, 
           }
           yield* store
             .write({
-              ...noChanges(viewer),
-              updated: [decision.transfer],
+              ...noChanges,
+              updated: askedBy(viewer, [decision.transfer]),
               accounts: decision.accounts,
               entries: decision.entries
             })
