@@ -5,7 +5,7 @@
 // The clients act for three owners, so group commit (on by default) mixes them and a retry after a lost COMMIT is
 // answered from a transfer its own owner created.
 import { PgClient } from "@effect/sql-pg"
-import { assert, layer } from "@effect/vitest"
+import { assert, describe, layer, type Vitest } from "@effect/vitest"
 import type { Account, OwnerId } from "@tally/domain/Account"
 import { LedgerStore } from "@tally/domain/ports/LedgerStore"
 import type { TransferId } from "@tally/domain/Transfer"
@@ -22,26 +22,29 @@ const CLIENTS = 16
 const TRANSFERS_PER_CLIENT = 40
 const CLIENT_RETRIES = 8
 
-const Live = Layer.mergeAll(
-  Layer.effect(LedgerStore, PgLedgerStore.make).pipe(
-    Layer.provide(
-      Layer.succeed(TransactionConfig, {
-        isolation: "read_committed",
-        retriesMax: 10,
-        retryBaseMs: 2,
-        retryMaxDelayMs: 50
-      })
-    )
-  ),
-  LedgerVerifier.layerWith({ rowsMax: 20 })
-).pipe(Layer.provideMerge(TestDatabase({ poolMax: 24 })))
+const Live = (groupCommit: boolean) =>
+  Layer.mergeAll(
+    Layer.effect(LedgerStore, PgLedgerStore.make).pipe(
+      Layer.provide(
+        Layer.succeed(TransactionConfig, {
+          isolation: "read_committed",
+          retriesMax: 10,
+          retryBaseMs: 2,
+          retryMaxDelayMs: 50
+        })
+      )
+    ),
+    LedgerVerifier.layerWith({ rowsMax: 20 }),
+    // group commit is on by default (docs/adr/0024); off, every single transfer has its own transaction
+    Layer.succeed(Transfers.GroupCommit, { enabled: groupCommit, windowMillis: 0, sizeMax: 100, inFlightMax: 2 })
+  ).pipe(Layer.provideMerge(TestDatabase({ poolMax: 24 })))
 
 const retriesSoFar = Effect.map(
   Metric.value(Metric.withAttributes(transactionRetries, { reason: "connection" })),
   (state) => state.count
 )
 
-layer(Live, { timeout: 120_000, excludeTestServices: true })("faults", (it) => {
+const faults = (it: Vitest.MethodsNonLive<Layer.Success<ReturnType<typeof Live>>>) => {
   it.effect("killed connections lose nothing and apply nothing twice", () =>
     Effect.gen(function* () {
       const sql = yield* PgClient.PgClient
@@ -147,4 +150,9 @@ layer(Live, { timeout: 120_000, excludeTestServices: true })("faults", (it) => {
       assert.deepStrictEqual(report.problems, [], "LedgerVerifier is clean")
     })
   )
+}
+
+describe("faults", () => {
+  layer(Live(true), { timeout: 120_000, excludeTestServices: true })("group commit on", faults)
+  layer(Live(false), { timeout: 120_000, excludeTestServices: true })("group commit off", faults)
 })
