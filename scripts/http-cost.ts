@@ -262,8 +262,14 @@ const drive = async () => {
   }
   for (const [label, xs] of figures) console.log(`median ${label.padEnd(7)} ${median(xs).toFixed(3)} cpu ms/request`)
   if (other !== undefined) {
-    const ratio = median(figures.get("this")!) / median(figures.get("against")!)
-    console.log(`this / against ${ratio.toFixed(3)}`)
+    const mine = figures.get("this")!
+    const theirs = figures.get("against")!
+    // each round's two windows are adjacent in time: their ratio is the steadier figure on a busy machine
+    const paired = mine.map((x, i) => x / theirs[i]!)
+    console.log(
+      `this / against ${(median(mine) / median(theirs)).toFixed(3)} (medians) · ${median(paired).toFixed(3)} ` +
+        `(median of the rounds' ratios, ${Math.min(...paired).toFixed(3)}–${Math.max(...paired).toFixed(3)})`
+    )
   }
   for (const s of servers) s.child.stdin!.end()
 }
