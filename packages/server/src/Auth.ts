@@ -26,11 +26,16 @@ export const newApiKey = () => `tally_${randomBytes(32).toString("base64url")}`
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i
 
+// one wrapper per header value: a request reads its token more than once (rate limit, operation), and every
+// Redacted.make registers its value in a WeakMap, which is not free at thousands of requests per second
+const redactedToken = memo((authorization: string) => {
+  const token = BEARER.exec(authorization)?.[1]
+  return token === undefined ? Option.none<Redacted.Redacted>() : Option.some(Redacted.make(token))
+}, 1_024)
+
 /** The token of an `authorization: Bearer …` header. */
-export const bearerToken = (authorization: string | undefined): Option.Option<Redacted.Redacted> => {
-  const token = BEARER.exec(authorization ?? "")?.[1]
-  return token === undefined ? Option.none() : Option.some(Redacted.make(token))
-}
+export const bearerToken = (authorization: string | undefined): Option.Option<Redacted.Redacted> =>
+  authorization === undefined ? Option.none() : redactedToken(authorization)
 
 /** The admin key: configured, or generated once and kept in `<dataDir>/admin-api-key` (mode 0600). */
 export const resolveAdminKey = Effect.gen(function* () {

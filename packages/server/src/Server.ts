@@ -28,7 +28,7 @@ import { DeliveryLive } from "./delivery/DeliveryLive.ts"
 import { UserSettingsLive } from "./delivery/UserSettingsLive.ts"
 import { Api } from "./http/Api.ts"
 import { ClientAddressMiddleware } from "./http/ClientAddress.ts"
-import { EdgeMiddleware } from "./http/Edge.ts"
+import { BodyLimitLive, EdgeMiddleware } from "./http/Edge.ts"
 import { RequestGuardLive } from "./http/Guard.ts"
 import { HttpHandlers } from "./http/Handlers.ts"
 import { RateLimitMiddleware, RateLimits } from "./http/RateLimit.ts"
@@ -122,8 +122,9 @@ export const ApiRoutes = Layer.mergeAll(
 ).pipe(
   // Global middleware wraps in registration order, the first registered outermost; `provideMerge` builds (and so
   // registers) its argument first. Outermost to innermost: metrics see every answer; the edge sets the request
-  // id and the body limit before anything reads the body; rate limiting comes before any database work.
-  // Authentication and idempotency belong to the operations (operations/Runner.ts).
+  // id and refuses a declared body over the limit before anything reads the body; rate limiting comes before any
+  // database work; the client address header only for RPC (whose handlers see only headers). Authentication and
+  // idempotency belong to the operations (operations/Runner.ts).
   Layer.provideMerge(ClientAddressMiddleware),
   Layer.provideMerge(RateLimitMiddleware),
   Layer.provideMerge(EdgeMiddleware),
@@ -134,6 +135,8 @@ export const ApiRoutes = Layer.mergeAll(
 export const HttpLive = (options: { readonly host: string; readonly port: number; readonly accessLog?: boolean }) =>
   // one log line per request costs real throughput at thousands of requests/s: opt in with TALLY_HTTP_ACCESS_LOG
   HttpRouter.serve(ApiRoutes, { disableLogger: options.accessLog !== true }).pipe(
+    // the body limit (TALLY_BODY_BYTES_MAX) is in every request's context from the start (http/Edge.ts)
+    Layer.provide(BodyLimitLive),
     Layer.provideMerge(
       Layer.unwrap(
         Effect.gen(function* () {

@@ -2,7 +2,7 @@
 // as a header and put on every log line), the body size limit (TALLY_BODY_BYTES_MAX) → 413, 415 and an unknown path's
 // 404 as problems, and 405 with `Allow` for a method a path does not serve.
 import { randomUUID } from "node:crypto"
-import { ByteSize, Effect } from "effect"
+import { ByteSize, Effect, Layer } from "effect"
 import {
   HttpIncomingMessage,
   HttpRouter,
@@ -58,31 +58,44 @@ const notAllowed = (method: string, allowed: ReadonlyArray<string>) =>
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
+const pathOf = (url: string) => {
+  const query = url.indexOf("?")
+  return query < 0 ? url : url.slice(0, query)
+}
+
+/** The body limit for every request: a reference the server's layer provides once, not each request (Server.ts). */
+export const BodyLimitLive = Layer.effect(
+  HttpIncomingMessage.MaxBodySize,
+  ServerConfig.useSync((config) => ByteSize.bytes(config.bodyBytesMax))
+)
+
 export const EdgeMiddleware = HttpRouter.middleware(
   Effect.gen(function* () {
     const { bodyBytesMax } = yield* ServerConfig
-    const limit = ByteSize.bytes(bodyBytesMax)
-    return (httpEffect) =>
-      Effect.gen(function* () {
+    return (httpEffect) => {
+      // built once for all requests: an unknown path's RouteNotFound answered as a problem
+      const app = Effect.catch(httpEffect, (error) =>
+        isRouteNotFound(error)
+          ? HttpServerRequest.HttpServerRequest.use((request) => routeNotFound(pathOf(request.url)))
+          : Effect.fail(error)
+      )
+      return Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
-        const given = request.headers["x-request-id"]
+        const headers = request.headers
+        const given = headers["x-request-id"]
         const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID()
-        const declared = Number(request.headers["content-length"] ?? "0")
-        const path = request.url.split("?")[0]!
-        const allowed = allowedMethods(path)
+        const declared = Number(headers["content-length"] ?? "0")
+        const allowed = allowedMethods(pathOf(request.url))
         const response =
           allowed.length > 0 && !allowed.includes(request.method)
             ? yield* notAllowed(request.method, allowed)
             : declared > bodyBytesMax
               ? yield* tooLarge(bodyBytesMax)
-              : yield* httpEffect.pipe(
-                  Effect.provideService(HttpIncomingMessage.MaxBodySize, limit),
-                  Effect.annotateLogs({ requestId }),
-                  Effect.catch((error) => (isRouteNotFound(error) ? routeNotFound(path) : Effect.fail(error)))
-                )
+              : yield* Effect.annotateLogs(app, { requestId })
         const answer = yield* unsupported(response)
         return HttpServerResponse.setHeader(answer, "x-request-id", requestId)
       })
+    }
   }),
   { global: true }
 )

@@ -1,6 +1,6 @@
 // The HTTP handlers, derived from the operation table: each endpoint hands its decoded request to the operation
 // runner and renders a replayed outcome as it was first answered (with `idempotent-replayed: true`).
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, type HttpApiGroup } from "effect/http-api"
 import { bearerToken } from "../Auth.ts"
@@ -11,7 +11,6 @@ import { execute } from "../operations/Runner.ts"
 import type { OperationServices } from "../operations/Services.ts"
 import { groupOf, operations, verbOf } from "../operations/Table.ts"
 import { Api, pathParams } from "./Api.ts"
-import { clientAddressHeader } from "./ClientAddress.ts"
 import { withRetryAfter } from "./RetryAfter.ts"
 
 const replay = (stored: Stored) =>
@@ -28,23 +27,33 @@ interface Request {
   readonly query?: Record<string, unknown>
   readonly payload?: Record<string, unknown>
   readonly headers?: Record<string, string | undefined>
-  readonly request: { readonly headers: Record<string, string | undefined> }
+  readonly request: {
+    readonly headers: Record<string, string | undefined>
+    readonly remoteAddress: Option.Option<string>
+  }
 }
 
-const handle = (op: AnyOperation) => (request: Request) => {
-  const params = Object.fromEntries(pathParams(op).map(([param, field]) => [field, request.params?.[param]]))
-  return execute(
-    op,
-    {
-      surface: "http",
-      payload: { ...request.payload, ...request.query, ...params },
-      credential: bearerToken(request.request.headers.authorization),
-      idempotencyKey: request.headers?.["idempotency-key"],
-      basic: basicCredentials(request.request.headers.authorization),
-      clientAddress: request.request.headers[clientAddressHeader]
-    },
-    replay
-  ).pipe(withRetryAfter)
+const handle = (op: AnyOperation) => {
+  // what the endpoint's shape says, worked out once per operation rather than per request
+  const params = pathParams(op)
+  const basic = op.access === "basic"
+  return (request: Request) => {
+    const payload = { ...request.payload, ...request.query }
+    for (const [param, field] of params) payload[field] = request.params?.[param]
+    const headers = request.request.headers
+    return execute(
+      op,
+      {
+        surface: "http",
+        payload,
+        credential: bearerToken(headers.authorization),
+        idempotencyKey: request.headers?.["idempotency-key"],
+        ...(basic ? { basic: basicCredentials(headers.authorization) } : {}),
+        clientAddress: Option.getOrElse(request.request.remoteAddress, () => "unknown")
+      },
+      replay
+    ).pipe(withRetryAfter)
+  }
 }
 
 const groupLayer = (name: string) =>

@@ -5,7 +5,7 @@ import { rpcPath } from "../rpc/Group.ts"
 
 const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
-const routes: ReadonlyArray<{ readonly pattern: RegExp; readonly methods: ReadonlySet<string> }> = (() => {
+const byPath = (() => {
   const byPath = new Map<string, Set<string>>()
   const add = (path: string, method: string) => {
     const methods = byPath.get(path) ?? new Set<string>()
@@ -17,7 +17,11 @@ const routes: ReadonlyArray<{ readonly pattern: RegExp; readonly methods: Readon
   add(rpcPath, "POST")
   add("/openapi.json", "GET")
   add("/docs", "GET")
-  return [...byPath].map(([path, methods]) => ({
+  return byPath
+})()
+
+const routes: ReadonlyArray<{ readonly pattern: RegExp; readonly methods: ReadonlySet<string> }> = [...byPath].map(
+  ([path, methods]) => ({
     pattern: new RegExp(
       `^${path
         .split("/")
@@ -25,13 +29,20 @@ const routes: ReadonlyArray<{ readonly pattern: RegExp; readonly methods: Readon
         .join("/")}$`
     ),
     methods
-  }))
-})()
+  })
+)
 
-/** The methods `path` serves (HEAD with GET); empty when no route has this path. */
-export const allowedMethods = (path: string): ReadonlyArray<string> => {
+const methodsOf = (path: string): ReadonlyArray<string> => {
   const allowed = new Set<string>()
   for (const route of routes) if (route.pattern.test(path)) for (const m of route.methods) allowed.add(m)
   if (allowed.has("GET")) allowed.add("HEAD")
   return [...allowed].sort()
 }
+
+// the paths without parameters answered from a table: the edge asks for every request (docs/adr/0032)
+const literalPaths = new Map(
+  [...byPath.keys()].filter((path) => !path.includes("/:")).map((path) => [path, methodsOf(path)] as const)
+)
+
+/** The methods `path` serves (HEAD with GET); empty when no route has this path. */
+export const allowedMethods = (path: string): ReadonlyArray<string> => literalPaths.get(path) ?? methodsOf(path)

@@ -19,20 +19,28 @@ export const pageSize = Effect.fn("pageSize")(function* (limit: number | undefin
   return limit
 })
 
-/** Metadata within TALLY_METADATA_BYTES_MAX (storability is the wire schema's check), or null when absent. */
-export const metadataWithin = Effect.fn("metadataWithin")(function* (metadata: Record<string, unknown> | undefined) {
-  if (metadata === undefined) return null
-  const config = yield* ServerConfig
-  const bytes = Buffer.byteLength(JSON.stringify(metadata), "utf8")
-  if (bytes > config.metadataBytesMax) {
-    return yield* new ValidationFailed({
-      code: "metadata_too_large",
-      detail: `metadata is ${bytes} bytes; TALLY_METADATA_BYTES_MAX is ${config.metadataBytesMax}`,
-      errors: [{ path: ["payload", "metadata"], message: `at most ${config.metadataBytesMax} bytes` }]
-    })
-  }
-  return metadata
-})
+const noMetadata = Effect.succeed(null)
+
+/**
+ * Metadata within TALLY_METADATA_BYTES_MAX (storability is the wire schema's check), or null when absent. A plain
+ * function, not `Effect.fn`: it runs for every transfer, and most carry no metadata (docs/adr/0032).
+ */
+export const metadataWithin = (
+  metadata: Record<string, unknown> | undefined
+): Effect.Effect<Record<string, unknown> | null, ValidationFailed, ServerConfig> =>
+  metadata === undefined
+    ? noMetadata
+    : ServerConfig.use((config) => {
+        const bytes = Buffer.byteLength(JSON.stringify(metadata), "utf8")
+        if (bytes <= config.metadataBytesMax) return Effect.succeed(metadata)
+        return Effect.fail(
+          new ValidationFailed({
+            code: "metadata_too_large",
+            detail: `metadata is ${bytes} bytes; TALLY_METADATA_BYTES_MAX is ${config.metadataBytesMax}`,
+            errors: [{ path: ["payload", "metadata"], message: `at most ${config.metadataBytesMax} bytes` }]
+          })
+        )
+      })
 
 /** A supported currency code; an unknown one is a `validation_failed` naming the field. */
 export const currencyOf = (code: string) =>
