@@ -10,9 +10,11 @@ import { rpcPath } from "../rpc/Group.ts"
 
 export const clientAddressHeader = `x-tally-client-address-${randomBytes(12).toString("hex")}`
 
-const isRpc = (url: string) => {
+/** A request to the RPC endpoint: `/rpc`, with or without a trailing slash (the RPC client sends `/rpc/`). */
+export const isRpc = (url: string) => {
   const query = url.indexOf("?")
-  return (query < 0 ? url : url.slice(0, query)) === rpcPath
+  const path = query < 0 ? url : url.slice(0, query)
+  return path === rpcPath || path === `${rpcPath}/`
 }
 
 export const ClientAddressMiddleware = HttpRouter.middleware(

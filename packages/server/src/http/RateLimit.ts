@@ -9,6 +9,7 @@ import { HttpRouter, HttpServerRequest, HttpServerRespondable, HttpServerRespons
 import { RateLimiter } from "effect/persistence/RateLimiter"
 import { Authenticator, bearerToken, type Principal } from "../Auth.ts"
 import { TooManyRequests } from "../operations/Errors.ts"
+import { isRpc } from "./ClientAddress.ts"
 
 export const RateLimitConfig = Config.all({
   perSecond: Config.Number("TALLY_RATE_LIMIT_PER_SECOND").pipe(Config.withDefault(2000)),
@@ -69,8 +70,6 @@ export class RateLimits extends Context.Service<
   )
 }
 
-const rpcPath = "/rpc"
-
 export const RateLimitMiddleware = HttpRouter.middleware(
   Effect.gen(function* () {
     const limits = yield* RateLimits
@@ -81,7 +80,7 @@ export const RateLimitMiddleware = HttpRouter.middleware(
         const token = bearerToken(request.headers.authorization)
         const principal = Option.isNone(token) ? Option.none() : yield* authenticator.authenticate(token.value)
         // a valid key's RPC calls are counted one by one by the runner; everything else here, per request
-        if (Option.isSome(principal) && request.url.split("?")[0] === rpcPath) return yield* httpEffect
+        if (Option.isSome(principal) && isRpc(request.url)) return yield* httpEffect
         const taken = yield* Effect.result(
           Option.isSome(principal)
             ? limits.take(ownerKey(principal.value), "owner")
