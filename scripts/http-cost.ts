@@ -11,6 +11,8 @@
 // machine carries from other work falls on both alike; prints both medians and their ratio.
 // `--node-flags "…"`: Node/V8 flags for this checkout's server only (e.g. `--max-semi-space-size=64` against the
 // same checkout: `--against .`).
+// `--pg-ledger`: the PostgreSQL ledger store instead of the in-memory twin (with `--group-commit`: the service's
+// transfer path but for the rate limits, which stay in memory).
 // Group commit is off unless `--group-commit`: a group's cost per request depends on how many requests it carries,
 // which depends on how busy the machine is; without it this measures what every request pays.
 import { type ChildProcess, spawn } from "node:child_process"
@@ -72,14 +74,18 @@ const serve = async () => {
     Layer.provideMerge(Layer.mergeAll(Authenticator.layer, Idempotency.layer, SystemStatus.layer, GaugesLive)),
     Layer.provideMerge(RateLimitsMemory),
     // the in-memory ledger over Server.ts's stores (merged last, it is the LedgerStore the use cases get)
-    Layer.provideMerge(Layer.merge(Layer.mergeAll(Server.SchemaLive, Server.StoresLive), LedgerMemory)),
+    Layer.provideMerge(
+      args.includes("--pg-ledger")
+        ? Layer.mergeAll(Server.SchemaLive, Server.StoresLive)
+        : Layer.merge(Layer.mergeAll(Server.SchemaLive, Server.StoresLive), LedgerMemory)
+    ),
     Layer.provideMerge(
       ServerConfig.layerWith({
         adminApiKey: Redacted.make(adminKey),
         dataDir: path.join(os.tmpdir(), "tally-http-cost")
       })
     ),
-    Layer.provide(benchDatabase({ serverUrl: undefined, poolMax: 2, keep: false }))
+    Layer.provide(benchDatabase({ serverUrl: undefined, poolMax: args.includes("--pg-ledger") ? 20 : 2, keep: false }))
   )
 
   const call = async (pathname: string, body: unknown) => {
