@@ -1,6 +1,8 @@
 // Summarises V8 .cpuprofile files (node --cpu-prof, e.g. `npm run bench -- --cpu-prof DIR`): self and total time
 // by function and by file (or package), the top N of each.
 //   node_modules/.bin/node scripts/cpuprofile.ts DIR-or-FILE… [--top 40] [--match text] [--skip node:,effect:]
+//     [--after SECONDS]
+// `--after SECONDS` leaves out the first seconds of each profile (start-up: module compilation, migrations).
 // `--match text` adds a view of the callers of each function whose name or file contains `text`: the nearest frame
 // whose file does not start with one of the `--skip` prefixes (default `node:`; native frames always skipped), e.g.
 // `--skip node:,effect:` names the first caller outside Node and effect.
@@ -36,6 +38,7 @@ const option = (name: string) => {
 const top = Number(option("--top") ?? "40")
 const match = option("--match")
 const skipped = (option("--skip") ?? "node:").split(",")
+const afterUs = Number(option("--after") ?? "0") * 1_000_000
 
 const files = args.flatMap((arg) =>
   fs.statSync(arg).isDirectory()
@@ -82,8 +85,10 @@ for (const file of files) {
   const keyOf = (n: ProfileNode) =>
     `${n.callFrame.functionName || "(anonymous)"} ${fileOf(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`
   const timeOf = new Map<number, number>()
+  let elapsed = 0
   profile.samples.forEach((id, i) => {
-    timeOf.set(id, (timeOf.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
+    elapsed += profile.timeDeltas[i] ?? 0
+    if (elapsed >= afterUs) timeOf.set(id, (timeOf.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
   })
   for (const [id, us] of timeOf) {
     const leaf = byId.get(id)!

@@ -5,10 +5,14 @@
 // system) over each measured window by the requests it answered in it. For A/B comparisons of the per-request cost
 // of the HTTP path (docs/adr/0032-http-request-cost.md); `npm run bench` measures the whole service.
 //   node_modules/.bin/node scripts/http-cost.ts [--against DIR] [--concurrency 32] [--seconds 5] [--rounds 6]
-//     [--group-commit]
+//     [--node-flags "…"] [--group-commit]
 // `--against DIR`: a second server from another checkout of the repository (e.g. `git archive` of the commit before
 // a change, with node_modules linked), measured in windows alternating with this one's (A B B A …), so the load the
 // machine carries from other work falls on both alike; prints both medians and their ratio.
+// `--node-flags "…"`: Node/V8 flags for this checkout's server only (e.g. `--max-semi-space-size=64` against the
+// same checkout: `--against .`).
+// `--pg-ledger`: the PostgreSQL ledger store instead of the in-memory twin (with `--group-commit`: the service's
+// transfer path but for the rate limits, which stay in memory).
 // Group commit is off unless `--group-commit`: a group's cost per request depends on how many requests it carries,
 // which depends on how busy the machine is; without it this measures what every request pays.
 import { type ChildProcess, spawn } from "node:child_process"
@@ -70,14 +74,18 @@ const serve = async () => {
     Layer.provideMerge(Layer.mergeAll(Authenticator.layer, Idempotency.layer, SystemStatus.layer, GaugesLive)),
     Layer.provideMerge(RateLimitsMemory),
     // the in-memory ledger over Server.ts's stores (merged last, it is the LedgerStore the use cases get)
-    Layer.provideMerge(Layer.merge(Layer.mergeAll(Server.SchemaLive, Server.StoresLive), LedgerMemory)),
+    Layer.provideMerge(
+      args.includes("--pg-ledger")
+        ? Layer.mergeAll(Server.SchemaLive, Server.StoresLive)
+        : Layer.merge(Layer.mergeAll(Server.SchemaLive, Server.StoresLive), LedgerMemory)
+    ),
     Layer.provideMerge(
       ServerConfig.layerWith({
         adminApiKey: Redacted.make(adminKey),
         dataDir: path.join(os.tmpdir(), "tally-http-cost")
       })
     ),
-    Layer.provide(benchDatabase({ serverUrl: undefined, poolMax: 2, keep: false }))
+    Layer.provide(benchDatabase({ serverUrl: undefined, poolMax: args.includes("--pg-ledger") ? 20 : 2, keep: false }))
   )
 
   const call = async (pathname: string, body: unknown) => {
@@ -138,9 +146,9 @@ interface Server {
   readonly next: () => Promise<string>
 }
 
-const start = (label: string, script: string) =>
+const start = (label: string, script: string, nodeFlags: ReadonlyArray<string> = []) =>
   new Promise<Server>((resolve, reject) => {
-    const child = spawn(process.execPath, [script, "--serve", ...args], {
+    const child = spawn(process.execPath, [...nodeFlags, script, "--serve", ...args], {
       stdio: ["pipe", "pipe", "inherit"],
       env: {
         ...process.env,
@@ -245,7 +253,12 @@ const drive = async () => {
   const self = fileURLToPath(import.meta.url)
   const againstAt = args.indexOf("--against")
   const other = againstAt < 0 ? undefined : path.resolve(args[againstAt + 1]!, "scripts/http-cost.ts")
-  const servers = [await start("this", self), ...(other === undefined ? [] : [await start("against", other)])]
+  const flagsAt = args.indexOf("--node-flags")
+  const nodeFlags = flagsAt < 0 ? [] : args[flagsAt + 1]!.split(" ").filter((f) => f !== "")
+  const servers = [
+    await start("this", self, nodeFlags),
+    ...(other === undefined ? [] : [await start("against", other)])
+  ]
   const seconds = flag("seconds", 5)
   for (const s of servers) await load(s, flag("concurrency", 32), 3) // warm-up (JIT)
   const figures = new Map<string, Array<number>>(servers.map((s) => [s.label, []]))

@@ -26,13 +26,13 @@ import { ServerConfig, type ServerConfigShape } from "./Config.ts"
 import { ConsoleRoutes } from "./console/Console.ts"
 import { DeliveryLive } from "./delivery/DeliveryLive.ts"
 import { UserSettingsLive } from "./delivery/UserSettingsLive.ts"
-import { Api } from "./http/Api.ts"
+import { Api, ServedApi } from "./http/Api.ts"
 import { ClientAddressMiddleware } from "./http/ClientAddress.ts"
 import { BodyLimitLive, EdgeMiddleware } from "./http/Edge.ts"
 import { RequestGuardLive } from "./http/Guard.ts"
 import { HttpHandlers } from "./http/Handlers.ts"
+import { OpenApiRoute } from "./http/OpenApiRoute.ts"
 import { RateLimitMiddleware, RateLimits } from "./http/RateLimit.ts"
-import { ApiKeyAuthLive, KeyOrBasicAuthLive } from "./http/Security.ts"
 import { SchedulerLive } from "./jobs/Scheduler.ts"
 import { LoggingLive } from "./Logging.ts"
 import { GaugesLive, HttpMetricsMiddleware, LedgerTelemetryLive, MetricsLive } from "./metrics/index.ts"
@@ -113,9 +113,9 @@ export const RateLimitsLive = Layer.mergeAll(RateLimits.layer, AuthThrottle.laye
 export const OperationsLive = Layer.mergeAll(Idempotency.layer, SystemStatus.layer, GaugesLive, RateLimitsLive)
 
 export const ApiRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide(HttpHandlers.pipe(Layer.provide([ApiKeyAuthLive, KeyOrBasicAuthLive, RequestGuardLive])))
-  ),
+  // served without the declaration-only security middlewares; documented with them (http/Api.ts)
+  HttpApiBuilder.layer(ServedApi).pipe(Layer.provide(HttpHandlers.pipe(Layer.provide(RequestGuardLive)))),
+  OpenApiRoute,
   HttpApiScalar.layer(Api, { path: "/docs" }),
   RpcRoutes,
   ConsoleRoutes

@@ -17,7 +17,7 @@ export const errorCodesExtension = "x-tally-error-codes"
 export const pathParams = (op: AnyOperation): ReadonlyArray<readonly [string, string]> =>
   [...op.http.path.matchAll(/:(\w+)/g)].map(([, param]) => [param!, op.http.params?.[param!] ?? param!] as const)
 
-const endpointOf = (op: AnyOperation) => {
+const endpointOf = (op: AnyOperation, documented: boolean) => {
   const fields: Schema.Struct.Fields = op.payload.fields
   const params = pathParams(op)
   const inPath = new Set(params.map(([, field]) => field))
@@ -42,30 +42,41 @@ const endpointOf = (op: AnyOperation) => {
       override: { [errorCodesExtension]: errorCodesOf(op) }
     })
   )
-  if (op.access === "public") return endpoint
+  if (op.access === "public" || !documented) return endpoint
   return op.access === "basic" ? endpoint.middleware(KeyOrBasicAuth) : endpoint.middleware(ApiKeyAuth)
 }
 
-const groupsOf = () => {
+const groupsOf = (documented: boolean) => {
   const byGroup = new Map<string, Array<AnyOperation>>()
   for (const op of operations) byGroup.set(groupOf(op), [...(byGroup.get(groupOf(op)) ?? []), op])
   return [...byGroup].map(([name, ops]) =>
     HttpApiGroup.make(name, { topLevel: name === "system" })
-      .add(...(ops.map(endpointOf) as unknown as [HttpApiEndpoint.Constraint]))
+      .add(...(ops.map((op) => endpointOf(op, documented)) as unknown as [HttpApiEndpoint.Constraint]))
       .annotateMerge(OpenApi.annotations(groups[name] ?? {}))
   )
 }
 
-export class Api extends HttpApi.make("tally")
-  .add(...(groupsOf() as unknown as [HttpApiGroup.Constraint]))
-  .middleware(RequestGuard)
-  // Unknown fields in a request body are an error, not silently dropped: a typo must not pass.
-  .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "all" })
-  .annotateMerge(
-    OpenApi.annotations({
-      title: "Tally ledger API",
-      version: "0.1.0",
-      description:
-        "Double-entry ledger. Amounts are strings of digits in minor units. Errors are RFC 9457 problem details with a stable `code`."
-    })
-  ) {}
+const apiOf = (documented: boolean) =>
+  HttpApi.make("tally")
+    .add(...(groupsOf(documented) as unknown as [HttpApiGroup.Constraint]))
+    .middleware(RequestGuard)
+    // Unknown fields in a request body are an error, not silently dropped: a typo must not pass.
+    .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "all" })
+    .annotateMerge(
+      OpenApi.annotations({
+        title: "Tally ledger API",
+        version: "0.1.0",
+        description:
+          "Double-entry ledger. Amounts are strings of digits in minor units. Errors are RFC 9457 problem details with a stable `code`."
+      })
+    )
+
+/** The API as documented (/openapi.json, /docs): with the bearer and Basic security schemes of each operation. */
+export class Api extends apiOf(true) {}
+
+/**
+ * The API as served: the same endpoints without the security middlewares, which only declare the schemes (the
+ * runner checks credentials, operations/Runner.ts) but would still decode the Authorization header on every request
+ * (docs/adr/0032).
+ */
+export class ServedApi extends apiOf(false) {}

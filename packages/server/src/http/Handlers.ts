@@ -10,7 +10,7 @@ import type { AnyOperation } from "../operations/Operation.ts"
 import { execute } from "../operations/Runner.ts"
 import type { OperationServices } from "../operations/Services.ts"
 import { groupOf, operations, verbOf } from "../operations/Table.ts"
-import { Api, pathParams } from "./Api.ts"
+import { pathParams, ServedApi } from "./Api.ts"
 import { withRetryAfter } from "./RetryAfter.ts"
 
 const replay = (stored: Stored) =>
@@ -57,7 +57,7 @@ const handle = (op: AnyOperation) => {
 }
 
 const groupLayer = (name: string) =>
-  HttpApiBuilder.group(Api, name as never, (handlers) =>
+  HttpApiBuilder.group(ServedApi, name as never, (handlers) =>
     operations
       .filter((op) => groupOf(op) === name)
       .reduce(

@@ -1,4 +1,3 @@
-import { Layer } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity, OpenApi } from "effect/http-api"
 
 /** Declared in /openapi.json (components.securitySchemes.bearer), so /docs offers "Authorize" for a key. */
@@ -13,14 +12,13 @@ export const BearerApiKey = HttpApiSecurity.bearer.pipe(
 
 /**
  * Declares the bearer scheme (OpenAPI) on every endpoint whose operation needs a key. The key is checked by
- * the operation runner (operations/Runner.ts), the same for every surface, so this middleware passes through.
+ * the operation runner (operations/Runner.ts), the same for every surface: this middleware is on the documented
+ * API only (`Api`), never run (the served routes come from `ServedApi`, http/Api.ts).
  */
 export class ApiKeyAuth extends HttpApiMiddleware.Service<ApiKeyAuth>()("tally/server/ApiKeyAuth", {
   requiredForClient: true,
   security: { bearer: BearerApiKey }
 }) {}
-
-export const ApiKeyAuthLive = Layer.succeed(ApiKeyAuth, ApiKeyAuth.of({ bearer: (effect) => effect }))
 
 /** HTTP Basic `email:password` of a confirmed user (the `basic` access kind: POST /v1/api-keys). */
 export const BasicUserCredentials = HttpApiSecurity.basic.pipe(
@@ -36,8 +34,3 @@ export class KeyOrBasicAuth extends HttpApiMiddleware.Service<KeyOrBasicAuth>()(
   requiredForClient: true,
   security: { bearer: BearerApiKey, basic: BasicUserCredentials }
 }) {}
-
-export const KeyOrBasicAuthLive = Layer.succeed(
-  KeyOrBasicAuth,
-  KeyOrBasicAuth.of({ bearer: (effect) => effect, basic: (effect) => effect })
-)

@@ -66,23 +66,41 @@ const limitedPrincipalOf = (op: AnyOperation, call: Call, client: string) =>
 
 const encodeError = Schema.encodeUnknownEffect(Schema.Union(wireErrorClasses))
 
-/** What of an exit is kept for a replay: answers (successes and 4xx), not outages or defects. */
-const keep =
-  (op: AnyOperation) =>
-  (exit: Exit.Exit<unknown, WireError>): Effect.Effect<Stored | undefined> => {
-    if (Exit.isSuccess(exit)) {
-      return Schema.encodeUnknownEffect(op.success as Schema.Codec<unknown, unknown>)(exit.value).pipe(
-        Effect.map((body): Stored => ({ status: op.http.status ?? 200, body: JSON.stringify(body) })),
+interface Codecs {
+  /** The decoded payload re-encoded: the request an idempotency record is hashed from. */
+  readonly encodeRequest: (payload: unknown) => Effect.Effect<unknown>
+  /** What of an exit is kept for a replay: answers (successes and 4xx), not outages or defects. */
+  readonly keep: (exit: Exit.Exit<unknown, WireError>) => Effect.Effect<Stored | undefined>
+}
+
+// made once per operation, on its first keyed call, not on every call (docs/adr/0032)
+const codecs = new WeakMap<AnyOperation, Codecs>()
+const codecsOf = (op: AnyOperation): Codecs => {
+  const known = codecs.get(op)
+  if (known !== undefined) return known
+  const encodeRequest = Schema.encodeUnknownEffect(op.payload as Schema.Codec<unknown, unknown>)
+  const encodeSuccess = Schema.encodeUnknownEffect(op.success as Schema.Codec<unknown, unknown>)
+  const status = op.http.status ?? 200
+  const made: Codecs = {
+    encodeRequest: (payload) => Effect.orDie(encodeRequest(payload)),
+    keep: (exit) => {
+      if (Exit.isSuccess(exit)) {
+        return encodeSuccess(exit.value).pipe(
+          Effect.map((body): Stored => ({ status, body: JSON.stringify(body) })),
+          Effect.orDie
+        )
+      }
+      const error = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
+      if (error === undefined || error.status >= 500) return Effect.succeed(undefined)
+      return encodeError(error).pipe(
+        Effect.map((body) => ({ status: error.status, body: JSON.stringify(body) })),
         Effect.orDie
       )
     }
-    const error = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
-    if (error === undefined || error.status >= 500) return Effect.succeed(undefined)
-    return encodeError(error).pipe(
-      Effect.map((body) => ({ status: error.status, body: JSON.stringify(body) })),
-      Effect.orDie
-    )
   }
+  codecs.set(op, made)
+  return made
+}
 
 /** Runs `op` for one call; a replayed outcome is whatever `replay` makes of the stored one. */
 export const execute = <O extends AnyOperation, B>(
@@ -110,13 +128,12 @@ export const execute = <O extends AnyOperation, B>(
       if (!op.idempotent || call.idempotencyKey === undefined || principal === undefined || principal.kind === "user") {
         return yield* run(undefined)
       }
-      const request = yield* Schema.encodeUnknownEffect(op.payload as Schema.Codec<unknown, unknown>)(
-        call.payload
-      ).pipe(Effect.orDie)
+      const { encodeRequest, keep } = codecsOf(op)
+      const request = yield* encodeRequest(call.payload)
       const outcome = yield* (yield* Idempotency).once(
         { principal, operation: op.name, key: call.idempotencyKey, request },
         run,
-        keep(op)
+        keep
       )
       return outcome._tag === "Fresh" ? outcome.value : yield* replay(outcome)
     })
