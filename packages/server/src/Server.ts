@@ -117,15 +117,14 @@ export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(ServedApi).pipe(Layer.provide(HttpHandlers.pipe(Layer.provide(RequestGuardLive)))),
   OpenApiRoute,
   HttpApiScalar.layer(Api, { path: "/docs" }),
-  RpcRoutes,
+  // the client address header for the RPC handlers, which see only headers (http/ClientAddress.ts)
+  RpcRoutes.pipe(Layer.provide(ClientAddressMiddleware.layer)),
   ConsoleRoutes
 ).pipe(
   // Global middleware wraps in registration order, the first registered outermost; `provideMerge` builds (and so
   // registers) its argument first. Outermost to innermost: metrics see every answer; the edge sets the request
   // id and refuses a declared body over the limit before anything reads the body; rate limiting comes before any
-  // database work; the client address header only for RPC (whose handlers see only headers). Authentication and
-  // idempotency belong to the operations (operations/Runner.ts).
-  Layer.provideMerge(ClientAddressMiddleware),
+  // database work. Authentication and idempotency belong to the operations (operations/Runner.ts).
   Layer.provideMerge(RateLimitMiddleware),
   Layer.provideMerge(EdgeMiddleware),
   Layer.provideMerge(HttpMetricsMiddleware)

@@ -9,7 +9,7 @@ import { HttpRouter, HttpServerRequest, HttpServerRespondable, HttpServerRespons
 import { RateLimiter } from "effect/persistence/RateLimiter"
 import { Authenticator, bearerToken, type Principal } from "../Auth.ts"
 import { TooManyRequests } from "../operations/Errors.ts"
-import { isRpc } from "./ClientAddress.ts"
+import { rpcPath } from "../rpc/Group.ts"
 
 export const RateLimitConfig = Config.all({
   perSecond: Config.Number("TALLY_RATE_LIMIT_PER_SECOND").pipe(Config.withDefault(2000)),
@@ -68,6 +68,13 @@ export class RateLimits extends Context.Service<
       return RateLimits.of({ take })
     })
   )
+}
+
+/** A request to the RPC endpoint: `/rpc`, with or without a trailing slash (the RPC client sends `/rpc/`). */
+const isRpc = (url: string) => {
+  const query = url.indexOf("?")
+  const path = query < 0 ? url : url.slice(0, query)
+  return path === rpcPath || path === `${rpcPath}/`
 }
 
 export const RateLimitMiddleware = HttpRouter.middleware(
