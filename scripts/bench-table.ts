@@ -156,7 +156,11 @@ if (results.has("hot-http") && results.has("uniform-http")) {
 if (results.has("batch-1000")) {
   if (results.has("uniform-inprocess"))
     lines.push(
-      `- batch of 1000 / single transfers in-process (medians): ${fmt(ratioOf("batch-1000", "uniform-inprocess"))}`
+      `- batch of 1000 / single transfers in-process, group-committed (medians): ${fmt(ratioOf("batch-1000", "uniform-inprocess"))}`
+    )
+  if (results.has("uniform-inprocess-off"))
+    lines.push(
+      `- batch of 1000 / single transfers in-process, group commit off (medians): ${fmt(ratioOf("batch-1000", "uniform-inprocess-off"))}`
     )
   if (results.has("uniform-http"))
     lines.push(`- batch of 1000 / single transfers over http (medians): ${fmt(ratioOf("batch-1000", "uniform-http"))}`)
